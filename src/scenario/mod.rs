@@ -1,0 +1,13 @@
+//! The pure domain: six ways to run Podman in a pod, their options, and the bundle each produces.
+//! No terminal, no network, no file I/O here.
+
+mod build;
+mod bundle;
+mod mode;
+pub mod options;
+pub mod validate;
+
+pub use build::{build, fuse_device_plugin, generic_device_plugin, shell_quote};
+pub use bundle::{Bundle, HostFile, HostStep, NodeScope, Object, UsageHint};
+pub use mode::{Mode, UnknownMode};
+pub use options::{Fuse, OptionError, Options, Platform, Resolved, Selinux, Storage, Userns, UsernsShape};

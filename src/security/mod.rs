@@ -1,0 +1,2 @@
+//! Pure security model: Pod Security level, findings, explanations, comparisons.
+pub mod pss;

@@ -1,0 +1,3 @@
+//! Shared helpers for integration tests: `mod support;` in tests/*.rs.
+
+pub mod control_plane;
