@@ -37,7 +37,8 @@ pub fn build(mode: Mode, options: &Options) -> Result<Bundle, OptionError> {
 fn build_resolved(mode: Mode, o: Resolved) -> Bundle {
     let openshift = o.platform == Platform::Openshift;
     // Rootless Podman inside a user namespace: the OpenShift 4.20 pattern, also mode userns' rootless shape.
-    let rootless_userns = o.userns_shape == Some(UsernsShape::Rootless) || (openshift && mode == Mode::RootlessNoPriv);
+    let rootless_userns = o.userns_shape == Some(UsernsShape::Rootless)
+        || (openshift && mode == Mode::RootlessNoPriv);
     let rootless = matches!(mode, Mode::RootlessPriv | Mode::RootlessNoPriv) || rootless_userns;
 
     let mut security = SecurityContext::default();
@@ -75,7 +76,10 @@ fn build_resolved(mode: Mode, o: Resolved) -> Bundle {
     match o.userns {
         Some(Userns::Hostusers) => host_users = Some(false),
         Some(Userns::CrioAnnotation) => {
-            annotations.insert(CRIO_USERNS_ANNOTATION.to_string(), CRIO_USERNS_VALUE.to_string());
+            annotations.insert(
+                CRIO_USERNS_ANNOTATION.to_string(),
+                CRIO_USERNS_VALUE.to_string(),
+            );
         }
         None if rootless_userns => host_users = Some(false),
         None => {}
@@ -89,7 +93,11 @@ fn build_resolved(mode: Mode, o: Resolved) -> Bundle {
         }
         Some(Fuse::CrioDevices) => {
             // Rootless networking (pasta, slirp4netns) also needs /dev/net/tun; OpenShift allows both.
-            let devices = if openshift { "/dev/fuse,/dev/net/tun" } else { "/dev/fuse" };
+            let devices = if openshift {
+                "/dev/fuse,/dev/net/tun"
+            } else {
+                "/dev/fuse"
+            };
             annotations.insert(CRIO_DEVICES_ANNOTATION.to_string(), devices.to_string());
         }
         None => {}
@@ -100,8 +108,16 @@ fn build_resolved(mode: Mode, o: Resolved) -> Bundle {
             ..SELinuxOptions::default()
         });
     }
-    let storage_path = if rootless { ROOTLESS_STORAGE } else { ROOTFUL_STORAGE };
-    let storage_volume = if rootless { "podman-local" } else { "podman-storage" };
+    let storage_path = if rootless {
+        ROOTLESS_STORAGE
+    } else {
+        ROOTFUL_STORAGE
+    };
+    let storage_volume = if rootless {
+        "podman-local"
+    } else {
+        "podman-storage"
+    };
     match &o.storage {
         Some(Storage::Emptydir) => volumes.push(Volume {
             name: storage_volume.into(),
@@ -119,7 +135,10 @@ fn build_resolved(mode: Mode, o: Resolved) -> Bundle {
         }),
         Some(Storage::None) | None => {}
     }
-    if matches!(o.storage, Some(Storage::Emptydir | Storage::Hostpath(_) | Storage::Pvc(_))) {
+    if matches!(
+        o.storage,
+        Some(Storage::Emptydir | Storage::Hostpath(_) | Storage::Pvc(_))
+    ) {
         mounts.push(mount(storage_volume, storage_path));
     }
 
@@ -220,10 +239,22 @@ fn mount(name: &str, path: &str) -> VolumeMount {
 fn namespace_for(name: &str, pod: &Pod) -> Namespace {
     let level = pss::evaluate_pod(pod, pss::PolicyVersion::Latest).level;
     let labels = BTreeMap::from([
-        ("pod-security.kubernetes.io/enforce".to_string(), level.as_str().to_string()),
-        ("pod-security.kubernetes.io/enforce-version".to_string(), "latest".to_string()),
-        ("pod-security.kubernetes.io/warn".to_string(), "restricted".to_string()),
-        ("pod-security.kubernetes.io/warn-version".to_string(), "latest".to_string()),
+        (
+            "pod-security.kubernetes.io/enforce".to_string(),
+            level.as_str().to_string(),
+        ),
+        (
+            "pod-security.kubernetes.io/enforce-version".to_string(),
+            "latest".to_string(),
+        ),
+        (
+            "pod-security.kubernetes.io/warn".to_string(),
+            "restricted".to_string(),
+        ),
+        (
+            "pod-security.kubernetes.io/warn-version".to_string(),
+            "latest".to_string(),
+        ),
     ]);
     Namespace {
         metadata: ObjectMeta {
@@ -236,7 +267,11 @@ fn namespace_for(name: &str, pod: &Pod) -> Namespace {
 }
 
 fn openshift_access(mode: Mode, o: &Resolved) -> (ServiceAccount, RoleBinding) {
-    let cluster_role = if mode.is_privileged() { SCC_PRIVILEGED } else { SCC_NESTED };
+    let cluster_role = if mode.is_privileged() {
+        SCC_PRIVILEGED
+    } else {
+        SCC_NESTED
+    };
     let scc = cluster_role.rsplit(':').next().unwrap_or(cluster_role);
     let sa = ServiceAccount {
         metadata: ObjectMeta {
@@ -454,7 +489,10 @@ fn host_steps(mode: Mode, o: &Resolved, rootless: bool) -> Vec<HostStep> {
     if let Some(Storage::Hostpath(path)) = &o.storage {
         let mut commands = vec![format!("mkdir -p {}", shell_quote(path))];
         if rootless {
-            commands.push(format!("chown {ROOTLESS_UID}:{ROOTLESS_UID} {}", shell_quote(path)));
+            commands.push(format!(
+                "chown {ROOTLESS_UID}:{ROOTLESS_UID} {}",
+                shell_quote(path)
+            ));
         }
         steps.push(HostStep {
             title: "Create the storage directory on the node".into(),
@@ -490,7 +528,10 @@ fn host_steps(mode: Mode, o: &Resolved, rootless: bool) -> Vec<HostStep> {
 
 /// Quote a path for a POSIX shell when it holds anything but safe characters.
 pub fn shell_quote(s: &str) -> String {
-    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+=:@%,".contains(c)) {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+=:@%,".contains(c))
+    {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', r"'\''"))
@@ -504,21 +545,36 @@ fn usage(mode: Mode, o: &Resolved) -> Vec<UsageHint> {
         .map(|ns| format!(" -n {ns}"))
         .unwrap_or_default();
     let exec = format!("kubectl exec{namespace} -it {} --", o.name);
-    let hint = |title: &str, command: String| UsageHint { title: title.into(), command };
+    let hint = |title: &str, command: String| UsageHint {
+        title: title.into(),
+        command,
+    };
     let mut hints = vec![hint("Open a shell in the pod", format!("{exec} sh"))];
     match mode {
         Mode::Remote => {
-            hints.push(hint("Run a container on the node's Podman", format!("{exec} podman --remote run ubi8 echo hello")));
-            hints.push(hint("List what runs on the node (not in the pod)", format!("{exec} podman --remote ps -a")));
+            hints.push(hint(
+                "Run a container on the node's Podman",
+                format!("{exec} podman --remote run ubi8 echo hello"),
+            ));
+            hints.push(hint(
+                "List what runs on the node (not in the pod)",
+                format!("{exec} podman --remote ps -a"),
+            ));
         }
         _ => {
-            hints.push(hint("Run a container inside the pod", format!("{exec} podman run ubi8 echo hello")));
+            hints.push(hint(
+                "Run a container inside the pod",
+                format!("{exec} podman run ubi8 echo hello"),
+            ));
             let build = if mode == Mode::RootlessNoPriv {
                 "podman build --isolation chroot -t myimage -f Containerfile ."
             } else {
                 "podman build -t myimage -f Containerfile ."
             };
-            hints.push(hint("Build an image (in the pod's shell, next to a Containerfile)", build.into()));
+            hints.push(hint(
+                "Build an image (in the pod's shell, next to a Containerfile)",
+                build.into(),
+            ));
         }
     }
     if mode == Mode::Userns {

@@ -10,4 +10,6 @@ pub mod validate;
 pub use build::{build, fuse_device_plugin, generic_device_plugin, shell_quote};
 pub use bundle::{Bundle, HostFile, HostStep, NodeScope, Object, UsageHint};
 pub use mode::{Mode, UnknownMode};
-pub use options::{Fuse, OptionError, Options, Platform, Resolved, Selinux, Storage, Userns, UsernsShape};
+pub use options::{
+    Fuse, OptionError, Options, Platform, Resolved, Selinux, Storage, Userns, UsernsShape,
+};

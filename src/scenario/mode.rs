@@ -40,12 +40,22 @@ impl Mode {
     /// One line for `podwiz modes` and the wizard's lists.
     pub fn summary(self) -> &'static str {
         match self {
-            Mode::RootfulPriv => "Podman as root in a privileged pod: everything works, nothing is contained",
-            Mode::RootlessPriv => "Podman as uid 1000 in a privileged pod: rootless inside, privileged outside",
-            Mode::RootlessNoPriv => "Podman as uid 1000 without privilege: needs /dev/fuse and storage",
-            Mode::RootfulNoPriv => "Podman as root without privilege: SYS_ADMIN, MKNOD, SYS_CHROOT, SETFCAP + /dev/fuse",
+            Mode::RootfulPriv => {
+                "Podman as root in a privileged pod: everything works, nothing is contained"
+            }
+            Mode::RootlessPriv => {
+                "Podman as uid 1000 in a privileged pod: rootless inside, privileged outside"
+            }
+            Mode::RootlessNoPriv => {
+                "Podman as uid 1000 without privilege: needs /dev/fuse and storage"
+            }
+            Mode::RootfulNoPriv => {
+                "Podman as root without privilege: SYS_ADMIN, MKNOD, SYS_CHROOT, SETFCAP + /dev/fuse"
+            }
             Mode::Remote => "podman-remote driving the node's Podman socket: root on the node",
-            Mode::Userns => "Podman in a user-namespaced pod: root inside, unprivileged ids on the node",
+            Mode::Userns => {
+                "Podman in a user-namespaced pod: root inside, unprivileged ids on the node"
+            }
         }
     }
 
@@ -144,6 +154,8 @@ mod tests {
         assert!(err.to_string().contains("did you mean 'rootless-priv'?"));
         let err = "kubernetes-in-docker-please".parse::<Mode>().unwrap_err();
         assert_eq!(err.suggested, None);
-        assert!(err.to_string().starts_with("unknown mode 'kubernetes-in-docker-please'; the modes are: rootful-priv"));
+        assert!(err.to_string().starts_with(
+            "unknown mode 'kubernetes-in-docker-please'; the modes are: rootful-priv"
+        ));
     }
 }

@@ -148,8 +148,13 @@ impl Storage {
         match self {
             Storage::Hostpath(path) => validate::host_path(path)
                 .map_err(|rule| OptionError::new("--storage", &self.to_string(), rule)),
-            Storage::Pvc(name) => validate::dns1123_subdomain(name)
-                .map_err(|rule| OptionError::new("--storage", &self.to_string(), format!("the claim name {rule}"))),
+            Storage::Pvc(name) => validate::dns1123_subdomain(name).map_err(|rule| {
+                OptionError::new(
+                    "--storage",
+                    &self.to_string(),
+                    format!("the claim name {rule}"),
+                )
+            }),
             Storage::Emptydir | Storage::None => Ok(()),
         }
     }
@@ -226,10 +231,30 @@ pub struct Applicable {
 impl Applicable {
     pub fn for_mode(mode: Mode) -> Applicable {
         match mode {
-            Mode::RootfulPriv | Mode::RootlessPriv => Applicable { userns: false, fuse: false, storage: false, selinux: false },
-            Mode::RootlessNoPriv | Mode::RootfulNoPriv => Applicable { userns: false, fuse: true, storage: true, selinux: true },
-            Mode::Remote => Applicable { userns: false, fuse: false, storage: false, selinux: true },
-            Mode::Userns => Applicable { userns: true, fuse: true, storage: true, selinux: true },
+            Mode::RootfulPriv | Mode::RootlessPriv => Applicable {
+                userns: false,
+                fuse: false,
+                storage: false,
+                selinux: false,
+            },
+            Mode::RootlessNoPriv | Mode::RootfulNoPriv => Applicable {
+                userns: false,
+                fuse: true,
+                storage: true,
+                selinux: true,
+            },
+            Mode::Remote => Applicable {
+                userns: false,
+                fuse: false,
+                storage: false,
+                selinux: true,
+            },
+            Mode::Userns => Applicable {
+                userns: true,
+                fuse: true,
+                storage: true,
+                selinux: true,
+            },
         }
     }
 }
@@ -259,16 +284,29 @@ impl Options {
         let applicable = Applicable::for_mode(mode);
         let platform = self.platform.unwrap_or(Platform::Kubernetes);
 
-        let name = self.name.clone().unwrap_or_else(|| mode.default_pod_name().to_string());
-        validate::dns1123_subdomain(&name).map_err(|rule| OptionError::new("--name", &name, rule))?;
+        let name = self
+            .name
+            .clone()
+            .unwrap_or_else(|| mode.default_pod_name().to_string());
+        validate::dns1123_subdomain(&name)
+            .map_err(|rule| OptionError::new("--name", &name, rule))?;
         if let Some(namespace) = &self.namespace {
-            validate::dns1123_label(namespace).map_err(|rule| OptionError::new("--namespace", namespace, rule))?;
+            validate::dns1123_label(namespace)
+                .map_err(|rule| OptionError::new("--namespace", namespace, rule))?;
         }
-        let image = self.image.clone().unwrap_or_else(|| DEFAULT_IMAGE.to_string());
-        validate::image_reference(&image).map_err(|rule| OptionError::new("--image", &image, rule))?;
+        let image = self
+            .image
+            .clone()
+            .unwrap_or_else(|| DEFAULT_IMAGE.to_string());
+        validate::image_reference(&image)
+            .map_err(|rule| OptionError::new("--image", &image, rule))?;
         let command = match &self.command {
             Some(command) if command.is_empty() => {
-                return Err(OptionError::new("--", "", "the command needs at least one word"));
+                return Err(OptionError::new(
+                    "--",
+                    "",
+                    "the command needs at least one word",
+                ));
             }
             Some(command) => command.clone(),
             None if mode == Mode::Userns => vec!["sleep".into(), ARTICLE_USERNS_SLEEP.into()],
@@ -276,36 +314,70 @@ impl Options {
         };
 
         let not_needed = |flag: &'static str, value: String, why: &str| {
-            Err(OptionError::new(flag, &value, format!("not used by mode {mode}: {why}")))
+            Err(OptionError::new(
+                flag,
+                &value,
+                format!("not used by mode {mode}: {why}"),
+            ))
         };
-        if !applicable.fuse && let Some(fuse) = self.fuse {
-            return not_needed("--fuse", fuse.to_string(), match mode {
-                Mode::Remote => "the pod uses the node's Podman, it needs no /dev/fuse",
-                _ => "a privileged pod already sees every host device, /dev/fuse included",
-            });
+        if !applicable.fuse
+            && let Some(fuse) = self.fuse
+        {
+            return not_needed(
+                "--fuse",
+                fuse.to_string(),
+                match mode {
+                    Mode::Remote => "the pod uses the node's Podman, it needs no /dev/fuse",
+                    _ => "a privileged pod already sees every host device, /dev/fuse included",
+                },
+            );
         }
-        if !applicable.storage && let Some(storage) = &self.storage {
-            return not_needed("--storage", storage.to_string(), match mode {
-                Mode::Remote => "images and containers live on the node, not in the pod",
-                _ => "the privileged modes keep the article's pod as is; choose a non-privileged mode for storage options",
-            });
+        if !applicable.storage
+            && let Some(storage) = &self.storage
+        {
+            return not_needed(
+                "--storage",
+                storage.to_string(),
+                match mode {
+                    Mode::Remote => "images and containers live on the node, not in the pod",
+                    _ => {
+                        "the privileged modes keep the article's pod as is; choose a non-privileged mode for storage options"
+                    }
+                },
+            );
         }
-        if !applicable.selinux && let Some(selinux) = self.selinux {
-            return not_needed("--selinux", selinux.to_string(), "a privileged container runs unconfined (spc_t) anyway");
+        if !applicable.selinux
+            && let Some(selinux) = self.selinux
+        {
+            return not_needed(
+                "--selinux",
+                selinux.to_string(),
+                "a privileged container runs unconfined (spc_t) anyway",
+            );
         }
         if !applicable.userns {
             if let Some(userns) = self.userns {
-                return not_needed("--userns", userns.to_string(), "only mode userns runs the pod in a user namespace");
+                return not_needed(
+                    "--userns",
+                    userns.to_string(),
+                    "only mode userns runs the pod in a user namespace",
+                );
             }
             if let Some(shape) = self.userns_shape {
-                return not_needed("--userns-shape", shape.to_string(), "only mode userns runs the pod in a user namespace");
+                return not_needed(
+                    "--userns-shape",
+                    shape.to_string(),
+                    "only mode userns runs the pod in a user namespace",
+                );
             }
         }
         if let Some(storage) = &self.storage {
             storage.validate()?;
         }
 
-        let mut userns = applicable.userns.then(|| self.userns.unwrap_or(Userns::Hostusers));
+        let mut userns = applicable
+            .userns
+            .then(|| self.userns.unwrap_or(Userns::Hostusers));
         let mut userns_shape = applicable.userns.then(|| {
             self.userns_shape.unwrap_or(match platform {
                 Platform::Openshift => UsernsShape::Rootless,
@@ -318,7 +390,9 @@ impl Options {
                 Platform::Kubernetes => Fuse::GenericDevicePlugin,
             })
         });
-        let storage = applicable.storage.then(|| self.storage.clone().unwrap_or(Storage::Emptydir));
+        let storage = applicable
+            .storage
+            .then(|| self.storage.clone().unwrap_or(Storage::Emptydir));
         let selinux = applicable.selinux.then(|| {
             self.selinux.unwrap_or(match mode {
                 // No SELinux type is known to let a pod talk to the node's Podman socket.
@@ -412,7 +486,9 @@ mod tests {
     #[test]
     fn defaults_fit_every_mode() {
         for mode in Mode::ALL {
-            let resolved = Options::default().resolve(mode).expect("defaults are valid");
+            let resolved = Options::default()
+                .resolve(mode)
+                .expect("defaults are valid");
             assert_eq!(resolved.name, mode.default_pod_name());
             assert_eq!(resolved.image, DEFAULT_IMAGE);
             assert_eq!(resolved.fuse.is_some(), Applicable::for_mode(mode).fuse);
@@ -422,25 +498,42 @@ mod tests {
     #[test]
     fn article_options_are_valid() {
         for mode in Mode::ALL {
-            Options::article(mode).resolve(mode).expect("article options are valid");
+            Options::article(mode)
+                .resolve(mode)
+                .expect("article options are valid");
         }
     }
 
     #[test]
     fn a_variant_that_does_not_fit_says_it_is_not_needed() {
-        let options = Options { fuse: Some(Fuse::DevicePlugin), ..Options::default() };
+        let options = Options {
+            fuse: Some(Fuse::DevicePlugin),
+            ..Options::default()
+        };
         let err = options.resolve(Mode::RootfulPriv).unwrap_err();
         assert_eq!(err.flag, "--fuse");
-        assert!(err.to_string().contains("not used by mode rootful-priv"), "{err}");
+        assert!(
+            err.to_string().contains("not used by mode rootful-priv"),
+            "{err}"
+        );
     }
 
     #[test]
     fn storage_parses_and_validates() {
         assert_eq!("emptydir".parse::<Storage>(), Ok(Storage::Emptydir));
-        assert_eq!("pvc:podman-store".parse::<Storage>(), Ok(Storage::Pvc("podman-store".into())));
-        assert_eq!("hostpath:/srv/podman".parse::<Storage>(), Ok(Storage::Hostpath("/srv/podman".into())));
+        assert_eq!(
+            "pvc:podman-store".parse::<Storage>(),
+            Ok(Storage::Pvc("podman-store".into()))
+        );
+        assert_eq!(
+            "hostpath:/srv/podman".parse::<Storage>(),
+            Ok(Storage::Hostpath("/srv/podman".into()))
+        );
         let err = "hostpath:srv".parse::<Storage>().unwrap_err();
-        assert_eq!(err.to_string(), "invalid value 'hostpath:srv' for '--storage': the path must be absolute");
+        assert_eq!(
+            err.to_string(),
+            "invalid value 'hostpath:srv' for '--storage': the path must be absolute"
+        );
         let err = "hostpath:/srv/../etc".parse::<Storage>().unwrap_err();
         assert!(err.to_string().contains("'..'"), "{err}");
         let err = "pvc:Bad_Name".parse::<Storage>().unwrap_err();
@@ -450,11 +543,25 @@ mod tests {
 
     #[test]
     fn openshift_needs_a_namespace_and_a_fitting_mode() {
-        let options = Options { platform: Some(Platform::Openshift), ..Options::default() };
-        assert_eq!(options.resolve(Mode::Userns).unwrap_err().flag, "--namespace");
-        let options = Options { namespace: Some("ci".into()), ..options };
-        assert_eq!(options.resolve(Mode::Remote).unwrap_err().flag, "--platform");
-        let resolved = options.resolve(Mode::Userns).expect("userns fits openshift");
+        let options = Options {
+            platform: Some(Platform::Openshift),
+            ..Options::default()
+        };
+        assert_eq!(
+            options.resolve(Mode::Userns).unwrap_err().flag,
+            "--namespace"
+        );
+        let options = Options {
+            namespace: Some("ci".into()),
+            ..options
+        };
+        assert_eq!(
+            options.resolve(Mode::Remote).unwrap_err().flag,
+            "--platform"
+        );
+        let resolved = options
+            .resolve(Mode::Userns)
+            .expect("userns fits openshift");
         assert_eq!(resolved.userns_shape, Some(UsernsShape::Rootless));
         assert_eq!(resolved.fuse, Some(Fuse::CrioDevices));
     }

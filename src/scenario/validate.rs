@@ -7,7 +7,9 @@ fn is_label(s: &str, max: usize) -> bool {
     let bytes = s.as_bytes();
     !bytes.is_empty()
         && bytes.len() <= max
-        && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
         && bytes[0].is_ascii_alphanumeric()
         && bytes[bytes.len() - 1].is_ascii_alphanumeric()
 }
@@ -23,7 +25,11 @@ pub fn dns1123_subdomain(s: &str) -> Result<(), String> {
 
 /// Namespace names.
 pub fn dns1123_label(s: &str) -> Result<(), String> {
-    if is_label(s, 63) { Ok(()) } else { Err(LABEL_RULE.to_string()) }
+    if is_label(s, 63) {
+        Ok(())
+    } else {
+        Err(LABEL_RULE.to_string())
+    }
 }
 
 /// A node path for a hostPath volume: absolute, normal components only.
@@ -43,7 +49,11 @@ pub fn host_path(path: &str) -> Result<(), String> {
 /// An image reference as the distribution grammar (`distribution/reference`) accepts it:
 /// `[host[:port]/]path[:tag][@digest]`, lowercase path components.
 pub fn image_reference(reference: &str) -> Result<(), String> {
-    let fail = |why: &str| Err(format!("not an image reference ({why}); e.g. quay.io/podman/stable:v5.6"));
+    let fail = |why: &str| {
+        Err(format!(
+            "not an image reference ({why}); e.g. quay.io/podman/stable:v5.6"
+        ))
+    };
     if reference.is_empty() {
         return fail("empty");
     }
@@ -57,7 +67,9 @@ pub fn image_reference(reference: &str) -> Result<(), String> {
     if let Some(digest) = digest {
         let valid = digest.split_once(':').is_some_and(|(algorithm, hex)| {
             !algorithm.is_empty()
-                && algorithm.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+.-_".contains(c))
+                && algorithm
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+.-_".contains(c))
                 && hex.len() >= 32
                 && hex.chars().all(|c| c.is_ascii_hexdigit())
         });
@@ -73,10 +85,17 @@ pub fn image_reference(reference: &str) -> Result<(), String> {
     if let Some(tag) = tag {
         let valid = !tag.is_empty()
             && tag.len() <= 128
-            && tag.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
-            && tag.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+            && tag
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+            && tag
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid {
-            return fail("bad tag: letters, digits, '_', '.', '-', at most 128, not starting with '.' or '-'");
+            return fail(
+                "bad tag: letters, digits, '_', '.', '-', at most 128, not starting with '.' or '-'",
+            );
         }
     }
     let mut components: Vec<&str> = name.split('/').collect();
@@ -95,7 +114,9 @@ pub fn image_reference(reference: &str) -> Result<(), String> {
                         && !part.starts_with('-')
                         && !part.ends_with('-')
                 });
-            if !host_ok || port.is_some_and(|p| p.is_empty() || !p.chars().all(|c| c.is_ascii_digit())) {
+            if !host_ok
+                || port.is_some_and(|p| p.is_empty() || !p.chars().all(|c| c.is_ascii_digit()))
+            {
                 return fail("bad registry host");
             }
             components.remove(0);
@@ -103,7 +124,9 @@ pub fn image_reference(reference: &str) -> Result<(), String> {
     }
     for component in components {
         if !path_component(component) {
-            return fail("path components are lowercase letters and digits, separated by '.', '_', '__' or '-'");
+            return fail(
+                "path components are lowercase letters and digits, separated by '.', '_', '__' or '-'",
+            );
         }
     }
     Ok(())
@@ -111,10 +134,16 @@ pub fn image_reference(reference: &str) -> Result<(), String> {
 
 fn path_component(component: &str) -> bool {
     let bytes = component.as_bytes();
-    if bytes.is_empty() || !bytes[0].is_ascii_alphanumeric() || !bytes[bytes.len() - 1].is_ascii_alphanumeric() {
+    if bytes.is_empty()
+        || !bytes[0].is_ascii_alphanumeric()
+        || !bytes[bytes.len() - 1].is_ascii_alphanumeric()
+    {
         return false;
     }
-    if !bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(b)) {
+    if !bytes
+        .iter()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(b))
+    {
         return false;
     }
     // Separators: one '.', one or two '_', or any run of '-'.
@@ -129,7 +158,10 @@ fn path_component(component: &str) -> bool {
             i += 1;
         }
         let separator = &component[start..i];
-        let ok = separator == "." || separator == "_" || separator == "__" || separator.bytes().all(|b| b == b'-');
+        let ok = separator == "."
+            || separator == "_"
+            || separator == "__"
+            || separator.bytes().all(|b| b == b'-');
         if !ok {
             return false;
         }
@@ -145,7 +177,16 @@ mod tests {
     fn names() {
         assert!(dns1123_subdomain("podman-priv").is_ok());
         assert!(dns1123_subdomain("a.b-c.d").is_ok());
-        for bad in ["", "Podman", "-x", "x-", "a..b", "a_b", "yes please", &"a".repeat(254)] {
+        for bad in [
+            "",
+            "Podman",
+            "-x",
+            "x-",
+            "a..b",
+            "a_b",
+            "yes please",
+            &"a".repeat(254),
+        ] {
             assert!(dns1123_subdomain(bad).is_err(), "{bad}");
         }
         assert!(dns1123_label("ci-builds").is_ok());
@@ -166,7 +207,16 @@ mod tests {
         ] {
             assert!(image_reference(good).is_ok(), "{good}");
         }
-        for bad in ["", "Quay.io/Podman", "quay.io/podman/stable:", "quay.io//stable", "img:-x", "a b", "x@sha256:zz", "img:yes\nno"] {
+        for bad in [
+            "",
+            "Quay.io/Podman",
+            "quay.io/podman/stable:",
+            "quay.io//stable",
+            "img:-x",
+            "a b",
+            "x@sha256:zz",
+            "img:yes\nno",
+        ] {
             assert!(image_reference(bad).is_err(), "{bad}");
         }
     }

@@ -1,0 +1,245 @@
+//! The clap front door: every subcommand's flags, in one place.
+
+use std::path::PathBuf;
+
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::scenario::{Fuse, Mode, Options, Platform, Selinux, Storage, Userns, UsernsShape};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "podwiz",
+    version,
+    about = "Run Podman inside Kubernetes and OpenShift pods, with the security price spelled out",
+    long_about = "Run Podman inside Kubernetes and OpenShift pods, with the security price spelled out.\n\nWithout a subcommand, podwiz opens the interactive wizard."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub tui: TuiArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the six ways to run Podman in a pod
+    Modes(ModesArgs),
+    /// Print the manifests and host steps for a mode
+    Generate(GenerateArgs),
+    /// Explain what a mode grants and risks: Pod Security level, findings, host changes
+    Explain(ExplainArgs),
+    /// Compare the six modes side by side
+    Compare(CompareArgs),
+    /// Paste an error message: podwiz names the cause, the fix and the mode that avoids it
+    Troubleshoot(TroubleshootArgs),
+    /// Read the current cluster and say which modes will work there
+    Doctor(DoctorArgs),
+    /// Apply a mode's manifests to the current kube context, after a confirmation
+    Apply(ApplyArgs),
+    /// Print shell completions
+    Completions(CompletionsArgs),
+}
+
+/// Flags of the interactive wizard (no subcommand).
+#[derive(Debug, Args)]
+pub struct TuiArgs {
+    /// Colour theme: dark, light, high-contrast, mono (NO_COLOR selects mono)
+    #[arg(long, value_name = "NAME", global = false)]
+    pub theme: Option<String>,
+    /// Capture the mouse (off by default so you can select text to copy)
+    #[arg(long)]
+    pub mouse: bool,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// Which cluster to talk to, like kubectl.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ClusterArgs {
+    /// Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context to use (default: its current-context)
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TextOrJson {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ManifestFormat {
+    Yaml,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct ModesArgs {
+    #[arg(short, long, value_enum, default_value_t = TextOrJson::Text)]
+    pub output: TextOrJson,
+}
+
+fn parse_mode(s: &str) -> Result<Mode, String> {
+    s.parse::<Mode>().map_err(|e| e.to_string())
+}
+
+/// The mode and every option of a bundle: shared by generate, explain and apply.
+#[derive(Debug, Clone, Args)]
+pub struct ModeArgs {
+    /// rootful-priv | rootless-priv | rootless-no-priv | rootful-no-priv | remote | userns
+    #[arg(value_name = "MODE", value_parser = parse_mode)]
+    pub mode: Mode,
+    /// Pod name (default: the article's name for the mode)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Namespace of the objects (default: none, kubectl's current namespace applies)
+    #[arg(short, long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// Container image [default: quay.io/podman/stable]
+    #[arg(long, value_name = "IMAGE")]
+    pub image: Option<String>,
+    /// User namespace (mode userns): hostusers (spec.hostUsers: false, Kubernetes >= 1.33) | crio-annotation (legacy, CRI-O only) [default: hostusers]
+    #[arg(long, value_name = "HOW", value_parser = PossibleValuesParser::new(Userns::WORDS).try_map(|s| s.parse::<Userns>()))]
+    pub userns: Option<Userns>,
+    /// Who Podman runs as in mode userns: rootful (article: root + SYS_ADMIN...) | rootless (uid 1000, SETUID/SETGID; OpenShift 4.20) [default: rootful, rootless on OpenShift]
+    #[arg(long, value_name = "SHAPE", value_parser = PossibleValuesParser::new(UsernsShape::WORDS).try_map(|s| s.parse::<UsernsShape>()))]
+    pub userns_shape: Option<UsernsShape>,
+    /// /dev/fuse provider (non-privileged modes): device-plugin (article, github.com/fuse) | generic-device-plugin (squat.ai/fuse) | crio-devices (CRI-O annotation) [default: generic-device-plugin, crio-devices on OpenShift]
+    #[arg(long, value_name = "PROVIDER", value_parser = PossibleValuesParser::new(Fuse::WORDS).try_map(|s| s.parse::<Fuse>()))]
+    pub fuse: Option<Fuse>,
+    /// Podman storage (non-privileged modes): emptydir | hostpath:PATH (article) | pvc:NAME | none [default: emptydir]
+    #[arg(long, value_name = "STORAGE", value_parser = parse_storage)]
+    pub storage: Option<Storage>,
+    /// SELinux on the nodes: engine-type (container_engine_t) | host-disabled (article; weakens the node) | none (not enforcing) [default: engine-type, host-disabled for remote]
+    #[arg(long, value_name = "HOW", value_parser = PossibleValuesParser::new(Selinux::WORDS).try_map(|s| s.parse::<Selinux>()))]
+    pub selinux: Option<Selinux>,
+    /// kubernetes | openshift (adds a ServiceAccount and the SCC RoleBinding) [default: kubernetes]
+    #[arg(long, value_name = "PLATFORM", value_parser = PossibleValuesParser::new(Platform::WORDS).try_map(|s| s.parse::<Platform>()))]
+    pub platform: Option<Platform>,
+    /// Also emit the Namespace, labelled with the Pod Security level the pod needs
+    #[arg(long)]
+    pub create_namespace: bool,
+    /// Start from the article's own variant choices (explicit flags still win)
+    #[arg(long)]
+    pub article: bool,
+    /// The container's command (after --), e.g. -- sleep infinity [default: sleep 1000000]
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+fn parse_storage(s: &str) -> Result<Storage, String> {
+    s.parse::<Storage>().map_err(|e| e.rule)
+}
+
+impl ModeArgs {
+    pub fn options(&self) -> Options {
+        let base = if self.article {
+            Options::article(self.mode)
+        } else {
+            Options::default()
+        };
+        Options {
+            name: self.name.clone().or(base.name),
+            namespace: self.namespace.clone().or(base.namespace),
+            image: self.image.clone().or(base.image),
+            command: if self.command.is_empty() {
+                base.command
+            } else {
+                Some(self.command.clone())
+            },
+            userns: self.userns.or(base.userns),
+            userns_shape: self.userns_shape.or(base.userns_shape),
+            fuse: self.fuse.or(base.fuse),
+            storage: self.storage.clone().or(base.storage),
+            selinux: self.selinux.or(base.selinux),
+            platform: self.platform.or(base.platform),
+            create_namespace: self.create_namespace,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[command(flatten)]
+    pub mode: ModeArgs,
+    #[arg(short, long, value_enum, default_value_t = ManifestFormat::Yaml)]
+    pub output: ManifestFormat,
+    /// Write one file per object, host files, prepare-node.sh and a README.md into DIR
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// Let --out-dir write into an existing non-empty directory
+    #[arg(long, requires = "out_dir")]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub mode: ModeArgs,
+    #[arg(short, long, value_enum, default_value_t = TextOrJson::Text)]
+    pub output: TextOrJson,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    #[arg(short, long, value_enum, default_value_t = TableFormat::Text)]
+    pub output: TableFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct TroubleshootArgs {
+    /// The error message, or - to read it from standard input
+    #[arg(value_name = "TEXT")]
+    pub text: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Only judge this mode
+    #[arg(value_name = "MODE", value_parser = parse_mode)]
+    pub mode: Option<Mode>,
+    /// The namespace to judge (default: the context's namespace)
+    #[arg(short, long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[arg(short, long, value_enum, default_value_t = TextOrJson::Text)]
+    pub output: TextOrJson,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub mode: ModeArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Only run the server-side dry-run: nothing is written
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation (needed without a terminal)
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Take over fields owned by another field manager
+    #[arg(long)]
+    pub force_conflicts: bool,
+    /// How long to watch the Pod's phase after applying, in seconds (0: do not watch)
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub wait: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
