@@ -25,17 +25,32 @@ fn pod(name: &str, privileged: bool) -> Pod {
 #[test]
 fn starts_and_reports_version() {
     let cp = ControlPlane::shared();
-    assert!(cp.server_url().starts_with("https://127.0.0.1:"), "{}", cp.server_url());
+    assert!(
+        cp.server_url().starts_with("https://127.0.0.1:"),
+        "{}",
+        cp.server_url()
+    );
     let out = cp
         .kubectl_admin()
         .args(["get", "--raw", "/version"])
         .output()
         .expect("run kubectl get --raw /version");
-    assert!(out.status.success(), "kubectl: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "kubectl: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let version: serde_json::Value = serde_json::from_slice(&out.stdout).expect("/version is JSON");
     let expected = cp::kubernetes_version();
-    assert!(expected.starts_with("v1.37."), "cached control plane is {expected}, expected v1.37.x");
-    assert_eq!(version["gitVersion"], expected.as_str(), "/version: {version}");
+    assert!(
+        expected.starts_with("v1.37."),
+        "cached control plane is {expected}, expected v1.37.x"
+    );
+    assert_eq!(
+        version["gitVersion"],
+        expected.as_str(),
+        "/version: {version}"
+    );
     assert_eq!(version["major"], "1", "/version: {version}");
     assert_eq!(version["minor"], "37", "/version: {version}");
 }
@@ -49,10 +64,16 @@ async fn admin_creates_namespace_and_pod_which_stays_pending() {
     assert_eq!(got.metadata.name.as_deref(), Some(ns.as_str()));
 
     let pods: Api<Pod> = Api::namespaced(client, &ns);
-    pods.create(&PostParams::default(), &pod("sleeper", false)).await.expect("create pod as admin");
+    pods.create(&PostParams::default(), &pod("sleeper", false))
+        .await
+        .expect("create pod as admin");
     let got = pods.get("sleeper").await.expect("get pod");
     let phase = got.status.and_then(|s| s.phase);
-    assert_eq!(phase.as_deref(), Some("Pending"), "no scheduler/kubelet: the pod must stay Pending");
+    assert_eq!(
+        phase.as_deref(),
+        Some("Pending"),
+        "no scheduler/kubelet: the pod must stay Pending"
+    );
 }
 
 #[tokio::test]
@@ -62,7 +83,13 @@ async fn unprivileged_user_is_forbidden() {
     match pods.list(&ListParams::default()).await {
         Err(kube::Error::Api(status)) => {
             assert_eq!(status.code, 403, "{status:?}");
-            assert!(status.message.contains("User \"alice\" cannot list resource \"pods\""), "{}", status.message);
+            assert!(
+                status
+                    .message
+                    .contains("User \"alice\" cannot list resource \"pods\""),
+                "{}",
+                status.message
+            );
         }
         other => panic!("alice listing pods: expected 403, got {other:?}"),
     }
@@ -70,13 +97,21 @@ async fn unprivileged_user_is_forbidden() {
 
 #[tokio::test]
 async fn pod_security_baseline_rejects_privileged_pod() {
-    let ns = cp::fresh_namespace_with_labels("cp-psa", &[("pod-security.kubernetes.io/enforce", "baseline")]);
+    let ns = cp::fresh_namespace_with_labels(
+        "cp-psa",
+        &[("pod-security.kubernetes.io/enforce", "baseline")],
+    );
     let pods: Api<Pod> = Api::namespaced(cp::admin_client().await, &ns);
-    match pods.create(&PostParams::default(), &pod("privileged", true)).await {
+    match pods
+        .create(&PostParams::default(), &pod("privileged", true))
+        .await
+    {
         Err(kube::Error::Api(status)) => {
             assert_eq!(status.code, 403, "{status:?}");
             assert!(
-                status.message.contains("violates PodSecurity \"baseline:latest\": privileged"),
+                status
+                    .message
+                    .contains("violates PodSecurity \"baseline:latest\": privileged"),
                 "unexpected message: {}",
                 status.message
             );
@@ -84,5 +119,7 @@ async fn pod_security_baseline_rejects_privileged_pod() {
         other => panic!("privileged pod in a baseline namespace: expected 403, got {other:?}"),
     }
     // The same pod without privileged passes.
-    pods.create(&PostParams::default(), &pod("plain", false)).await.expect("non-privileged pod is admitted");
+    pods.create(&PostParams::default(), &pod("plain", false))
+        .await
+        .expect("non-privileged pod is admitted");
 }

@@ -60,7 +60,9 @@ impl fmt::Display for Level {
 /// Error parsing a [`Level`] or a [`PolicyVersion`].
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PssParseError {
-    #[error("unknown Pod Security level {0:?}: must be \"privileged\", \"baseline\" or \"restricted\"")]
+    #[error(
+        "unknown Pod Security level {0:?}: must be \"privileged\", \"baseline\" or \"restricted\""
+    )]
     Level(String),
     #[error("invalid Pod Security version {0:?}: must be \"latest\" or \"v1.x\"")]
     Version(String),
@@ -131,7 +133,10 @@ impl FromStr for PolicyVersion {
         if !well_formed {
             return Err(err());
         }
-        minor.parse::<u32>().map(PolicyVersion::V).map_err(|_| err())
+        minor
+            .parse::<u32>()
+            .map(PolicyVersion::V)
+            .map_err(|_| err())
     }
 }
 
@@ -316,7 +321,10 @@ pub fn forbidden_message(level: Level, version: PolicyVersion, violations: &[Str
 
 /// The warn-mode warning (and audit annotation) text: `would violate PodSecurity "…": a, b`.
 pub fn warning_message(level: Level, version: PolicyVersion, violations: &[String]) -> String {
-    format!("would {}", forbidden_message(level, version, violations))
+    format!(
+        "would violate PodSecurity \"{level}:{version}\": {}",
+        violations.join(", ")
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -361,11 +369,7 @@ const fn v(min_minor: u32, check: CheckFn) -> VersionedCheck {
     }
 }
 
-const fn vo(
-    min_minor: u32,
-    check: CheckFn,
-    overrides: &'static [&'static str],
-) -> VersionedCheck {
+const fn vo(min_minor: u32, check: CheckFn, overrides: &'static [&'static str]) -> VersionedCheck {
     VersionedCheck {
         min_minor,
         check,
@@ -727,9 +731,8 @@ fn app_armor_profile_1_0(meta: &ObjectMeta, spec: &PodSpec) -> Option<Fail> {
     let mut bad_value_list: Vec<String> = bad_values.into_iter().collect();
     if !forbidden_annotations.is_empty() {
         forbidden_annotations.sort();
-        bad_setters.push(
-            pluralize("annotation", "annotations", forbidden_annotations.len()).to_string(),
-        );
+        bad_setters
+            .push(pluralize("annotation", "annotations", forbidden_annotations.len()).to_string());
         bad_value_list.extend(forbidden_annotations);
     }
     if bad_setters.is_empty() {
@@ -1070,7 +1073,10 @@ fn restricted_volumes_1_0(_: &ObjectMeta, spec: &PodSpec) -> Option<Fail> {
         let kind = [
             (vol.host_path.is_some(), "hostPath"),
             (vol.gce_persistent_disk.is_some(), "gcePersistentDisk"),
-            (vol.aws_elastic_block_store.is_some(), "awsElasticBlockStore"),
+            (
+                vol.aws_elastic_block_store.is_some(),
+                "awsElasticBlockStore",
+            ),
             (vol.git_repo.is_some(), "gitRepo"),
             (vol.nfs.is_some(), "nfs"),
             (vol.iscsi.is_some(), "iscsi"),
@@ -1616,4 +1622,785 @@ fn windows_host_process_1_0(_: &ObjectMeta, spec: &PodSpec) -> Option<Fail> {
             setters.join(" and ")
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(yaml: &str) -> Pod {
+        serde_saphyr::from_str(yaml).expect("test pod parses")
+    }
+
+    fn ver(s: &str) -> PolicyVersion {
+        s.parse().expect("test version parses")
+    }
+
+    /// PSA's raw evaluation of metadata + spec (no Pod defaulting), joined like the API server.
+    fn detail(yaml: &str, level: Level, version: &str) -> String {
+        let p = pod(yaml);
+        let spec = p.spec.clone().unwrap_or_default();
+        check_level(&p.metadata, &spec, level, ver(version)).join(", ")
+    }
+
+    const ROOTFUL_PRIV: &str = r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: podman-priv
+spec:
+  containers:
+  - name: priv
+    image: quay.io/podman/stable
+    args: ["sleep", "1000000"]
+    securityContext:
+      privileged: true
+"#;
+    const ROOTLESS_PRIV: &str = r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: podman-rootless
+spec:
+  containers:
+  - name: rootless
+    image: quay.io/podman/stable
+    args: ["sleep", "1000000"]
+    securityContext:
+      privileged: true
+      runAsUser: 1000
+"#;
+    const ROOTLESS_NO_PRIV: &str = r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: no-priv
+spec:
+  containers:
+  - name: no-priv
+    image: quay.io/podman/stable
+    args: ["sleep", "1000000"]
+    securityContext:
+      runAsUser: 1000
+    resources:
+      limits:
+        github.com/fuse: 1
+    volumeMounts:
+    - mountPath: /home/podman/.local/share/containers
+      name: podman-local
+  volumes:
+  - name: podman-local
+    hostPath:
+      path: /home/user/.local/share/containers
+"#;
+    const ROOTLESS_NO_PRIV_EMPTYDIR: &str = r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: no-priv
+spec:
+  containers:
+  - name: no-priv
+    image: quay.io/podman/stable
+    args: ["sleep", "1000000"]
+    securityContext:
+      runAsUser: 1000
+    resources:
+      limits:
+        github.com/fuse: 1
+    volumeMounts:
+    - mountPath: /home/podman/.local/share/containers
+      name: podman-local
+  volumes:
+  - name: podman-local
+    emptyDir: {}
+"#;
+    const ROOTFUL_NO_PRIV: &str = r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: no-priv-rootful
+spec:
+  containers:
+  - name: no-priv-rootful
+    image: quay.io/podman/stable
+    args: ["sleep", "1000000"]
+    securityContext:
+      capabilities:
+        add: ["SYS_ADMIN", "MKNOD", "SYS_CHROOT", "SETFCAP"]
+    resources:
+      limits:
+        github.com/fuse: 1
+"#;
+    const REMOTE: &str = r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: podman-remote
+spec:
+  containers:
+  - name: remote
+    image: quay.io/podman/stable
+    args: ["sleep", "1000000"]
+    volumeMounts:
+    - mountPath: /var/run/podman
+      name: podman-sock
+  volumes:
+  - name: podman-sock
+    hostPath:
+      path: /var/run/podman
+"#;
+    const USERNS: &str = r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: podman-userns
+  annotations:
+    io.kubernetes.cri-o.userns-mode: "auto:size=65536;keep-id=true"
+spec:
+  containers:
+  - name: userns
+    image: quay.io/podman/stable
+    command: ["sleep", "10000"]
+    securityContext:
+      capabilities:
+        add: ["SYS_ADMIN", "MKNOD", "SYS_CHROOT", "SETFCAP"]
+    resources:
+      limits:
+        github.com/fuse: 1
+"#;
+    const PROCMOUNT_USERNS: &str = r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: pm
+spec:
+  hostUsers: false
+  securityContext:
+    runAsNonRoot: false
+    runAsUser: 0
+    seccompProfile:
+      type: RuntimeDefault
+  containers:
+  - name: podman
+    image: quay.io/podman/stable
+    securityContext:
+      procMount: Unmasked
+      runAsUser: 0
+      allowPrivilegeEscalation: false
+      capabilities:
+        drop: ["ALL"]
+"#;
+    const PROCMOUNT_HOST: &str = r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: pm
+spec:
+  containers:
+  - name: podman
+    image: quay.io/podman/stable
+    securityContext:
+      procMount: Unmasked
+"#;
+    const SELINUX_ENGINE: &str = r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: se
+spec:
+  securityContext:
+    seLinuxOptions:
+      type: container_engine_t
+  containers:
+  - name: podman
+    image: quay.io/podman/stable
+"#;
+    const KITCHEN_SINK: &str = r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: sink
+  annotations:
+    container.apparmor.security.beta.kubernetes.io/b: unconfined
+    container.apparmor.security.beta.kubernetes.io/a: "bad\tvalue"
+    seccomp.security.alpha.kubernetes.io/pod: unconfined
+    container.seccomp.security.alpha.kubernetes.io/e: docker/default
+    container.seccomp.security.alpha.kubernetes.io/b: unconfined
+spec:
+  hostNetwork: true
+  hostPID: true
+  hostIPC: true
+  securityContext:
+    runAsNonRoot: false
+    runAsUser: 0
+    seccompProfile:
+      type: Unconfined
+    appArmorProfile:
+      type: Unconfined
+    seLinuxOptions:
+      user: system_u
+      type: spc_t
+    sysctls:
+    - name: kernel.msgmax
+      value: "1"
+    - name: net.ipv4.tcp_rmem
+      value: "1"
+    - name: net.ipv4.tcp_notsent_lowat
+      value: "1"
+    windowsOptions:
+      hostProcess: true
+  initContainers:
+  - name: init
+    image: busybox
+    ports:
+    - containerPort: 80
+      hostPort: 9000
+    - containerPort: 81
+      hostPort: 10000
+    securityContext:
+      privileged: true
+      capabilities:
+        add: ["SYS_ADMIN", "NET_RAW", "CHOWN"]
+        drop: ["ALL"]
+      seLinuxOptions:
+        role: r
+        type: container_engine_t
+  containers:
+  - name: z
+    image: busybox
+    livenessProbe:
+      httpGet:
+        host: 10.0.0.1
+        port: 80
+    lifecycle:
+      preStop:
+        tcpSocket:
+          host: example.com
+          port: 80
+    securityContext:
+      allowPrivilegeEscalation: true
+      procMount: Unmasked
+      runAsNonRoot: false
+      seccompProfile:
+        type: Localhost
+        localhostProfile: x.json
+  - name: b
+    image: busybox
+    ports:
+    - containerPort: 8080
+    readinessProbe:
+      tcpSocket:
+        host: 127.0.0.1
+        port: 80
+    securityContext:
+      privileged: true
+      runAsUser: 0
+      appArmorProfile:
+        type: Unconfined
+      windowsOptions:
+        hostProcess: true
+      capabilities:
+        add: ["NET_BIND_SERVICE"]
+  ephemeralContainers:
+  - name: e
+    image: busybox
+    securityContext:
+      privileged: true
+      seccompProfile:
+        type: Unconfined
+      capabilities:
+        add: ["BPF"]
+  volumes:
+  - name: hp
+    hostPath:
+      path: /
+  - name: nfs
+    nfs:
+      server: s
+      path: /
+  - name: cm
+    configMap:
+      name: c
+  - name: git
+    gitRepo:
+      repository: r
+"#;
+    const WINDOWS: &str = r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: win
+spec:
+  os:
+    name: windows
+  securityContext:
+    runAsNonRoot: true
+  containers:
+  - name: w
+    image: mcr.microsoft.com/windows/nanoserver
+"#;
+    const IMPLICIT: &str = r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: imp
+spec:
+  containers:
+  - name: a
+    image: busybox
+  - name: b
+    image: busybox
+    securityContext:
+      runAsNonRoot: true
+      seccompProfile:
+        type: RuntimeDefault
+      allowPrivilegeEscalation: false
+      capabilities:
+        drop: ["ALL"]
+"#;
+
+    /// Expected strings produced by the upstream Go evaluator (policy.NewEvaluator at v0.37.2,
+    /// `AggregateCheckResults(...).ForbiddenDetail()`), pasted verbatim.
+    const GO_EXPECTED: &[(&str, &str, &str, &str)] = &[
+        (
+            KITCHEN_SINK,
+            "baseline",
+            "latest",
+            r#"forbidden AppArmor profiles (pod and container "b" and annotations must not set AppArmor profile type to "Unconfined", "container.apparmor.security.beta.kubernetes.io/a="bad\tvalue"", "container.apparmor.security.beta.kubernetes.io/b="unconfined""), non-default capabilities (containers "init", "e" must not include "BPF", "NET_RAW", "SYS_ADMIN" in securityContext.capabilities.add), host namespaces (hostNetwork=true, hostPID=true, hostIPC=true), hostPath volumes (volume "hp"), hostPort (container "init" uses hostPorts 10000, 9000), probe or lifecycle host (containers "b", "z" use probe or lifecycle hosts "10.0.0.1", "127.0.0.1", "example.com"), privileged (containers "init", "b", "e" must not set securityContext.privileged=true), procMount (container "z" must not set securityContext.procMount to "Unmasked"), seLinuxOptions (pod and container "init" set forbidden securityContext.seLinuxOptions: type "spc_t"; user may not be set; role may not be set), seccompProfile (pod and container "e" must not set securityContext.seccompProfile.type to "Unconfined"), forbidden sysctls (kernel.msgmax), hostProcess (pod and container "b" must not set securityContext.windowsOptions.hostProcess=true)"#,
+        ),
+        (
+            REMOTE,
+            "baseline",
+            "latest",
+            r#"hostPath volumes (volume "podman-sock")"#,
+        ),
+        (
+            ROOTFUL_NO_PRIV,
+            "baseline",
+            "latest",
+            r#"non-default capabilities (container "no-priv-rootful" must not include "SYS_ADMIN" in securityContext.capabilities.add)"#,
+        ),
+        (
+            ROOTFUL_PRIV,
+            "baseline",
+            "latest",
+            r#"privileged (container "priv" must not set securityContext.privileged=true)"#,
+        ),
+        (
+            ROOTLESS_NO_PRIV,
+            "baseline",
+            "latest",
+            r#"hostPath volumes (volume "podman-local")"#,
+        ),
+        (ROOTLESS_NO_PRIV_EMPTYDIR, "baseline", "latest", r#""#),
+        (
+            ROOTLESS_PRIV,
+            "baseline",
+            "latest",
+            r#"privileged (container "rootless" must not set securityContext.privileged=true)"#,
+        ),
+        (
+            USERNS,
+            "baseline",
+            "latest",
+            r#"non-default capabilities (container "userns" must not include "SYS_ADMIN" in securityContext.capabilities.add)"#,
+        ),
+        (
+            KITCHEN_SINK,
+            "baseline",
+            "v1.18",
+            r#"forbidden AppArmor profiles (pod and container "b" and annotations must not set AppArmor profile type to "Unconfined", "container.apparmor.security.beta.kubernetes.io/a="bad\tvalue"", "container.apparmor.security.beta.kubernetes.io/b="unconfined""), non-default capabilities (containers "init", "e" must not include "BPF", "NET_RAW", "SYS_ADMIN" in securityContext.capabilities.add), host namespaces (hostNetwork=true, hostPID=true, hostIPC=true), hostPath volumes (volume "hp"), hostPort (container "init" uses hostPorts 10000, 9000), privileged (containers "init", "b", "e" must not set securityContext.privileged=true), procMount (container "z" must not set securityContext.procMount to "Unmasked"), seLinuxOptions (pod and container "init" set forbidden securityContext.seLinuxOptions: types "container_engine_t", "spc_t"; user may not be set; role may not be set), seccompProfile (forbidden annotations container.seccomp.security.alpha.kubernetes.io/b="unconfined", seccomp.security.alpha.kubernetes.io/pod="unconfined"), forbidden sysctls (kernel.msgmax, net.ipv4.tcp_rmem, net.ipv4.tcp_notsent_lowat), hostProcess (pod and container "b" must not set securityContext.windowsOptions.hostProcess=true)"#,
+        ),
+        (
+            SELINUX_ENGINE,
+            "baseline",
+            "v1.30",
+            r#"seLinuxOptions (pod set forbidden securityContext.seLinuxOptions: type "container_engine_t")"#,
+        ),
+        (
+            KITCHEN_SINK,
+            "baseline",
+            "v1.31",
+            r#"forbidden AppArmor profiles (pod and container "b" and annotations must not set AppArmor profile type to "Unconfined", "container.apparmor.security.beta.kubernetes.io/a="bad\tvalue"", "container.apparmor.security.beta.kubernetes.io/b="unconfined""), non-default capabilities (containers "init", "e" must not include "BPF", "NET_RAW", "SYS_ADMIN" in securityContext.capabilities.add), host namespaces (hostNetwork=true, hostPID=true, hostIPC=true), hostPath volumes (volume "hp"), hostPort (container "init" uses hostPorts 10000, 9000), privileged (containers "init", "b", "e" must not set securityContext.privileged=true), procMount (container "z" must not set securityContext.procMount to "Unmasked"), seLinuxOptions (pod and container "init" set forbidden securityContext.seLinuxOptions: type "spc_t"; user may not be set; role may not be set), seccompProfile (pod and container "e" must not set securityContext.seccompProfile.type to "Unconfined"), forbidden sysctls (kernel.msgmax, net.ipv4.tcp_rmem, net.ipv4.tcp_notsent_lowat), hostProcess (pod and container "b" must not set securityContext.windowsOptions.hostProcess=true)"#,
+        ),
+        (SELINUX_ENGINE, "baseline", "v1.31", r#""#),
+        (
+            PROCMOUNT_HOST,
+            "baseline",
+            "v1.34",
+            r#"procMount (container "podman" must not set securityContext.procMount to "Unmasked")"#,
+        ),
+        (
+            PROCMOUNT_USERNS,
+            "baseline",
+            "v1.34",
+            r#"procMount (container "podman" must not set securityContext.procMount to "Unmasked")"#,
+        ),
+        (
+            PROCMOUNT_HOST,
+            "baseline",
+            "v1.35",
+            r#"procMount (container "podman" must not set securityContext.procMount to "Unmasked")"#,
+        ),
+        (PROCMOUNT_USERNS, "baseline", "v1.35", r#""#),
+        (
+            KITCHEN_SINK,
+            "baseline",
+            "v1.36",
+            r#"forbidden AppArmor profiles (pod and container "b" and annotations must not set AppArmor profile type to "Unconfined", "container.apparmor.security.beta.kubernetes.io/a="bad\tvalue"", "container.apparmor.security.beta.kubernetes.io/b="unconfined""), non-default capabilities (containers "init", "e" must not include "BPF", "NET_RAW", "SYS_ADMIN" in securityContext.capabilities.add), host namespaces (hostNetwork=true, hostPID=true, hostIPC=true), hostPath volumes (volume "hp"), hostPort (container "init" uses hostPorts 10000, 9000), probe or lifecycle host (containers "b", "z" use probe or lifecycle hosts "10.0.0.1", "127.0.0.1", "example.com"), privileged (containers "init", "b", "e" must not set securityContext.privileged=true), procMount (container "z" must not set securityContext.procMount to "Unmasked"), seLinuxOptions (pod and container "init" set forbidden securityContext.seLinuxOptions: type "spc_t"; user may not be set; role may not be set), seccompProfile (pod and container "e" must not set securityContext.seccompProfile.type to "Unconfined"), forbidden sysctls (kernel.msgmax, net.ipv4.tcp_notsent_lowat), hostProcess (pod and container "b" must not set securityContext.windowsOptions.hostProcess=true)"#,
+        ),
+        (
+            IMPLICIT,
+            "restricted",
+            "latest",
+            r#"allowPrivilegeEscalation != false (container "a" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "a" must set securityContext.capabilities.drop=["ALL"]), runAsNonRoot != true (pod or container "a" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container "a" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")"#,
+        ),
+        (
+            KITCHEN_SINK,
+            "restricted",
+            "latest",
+            r#"forbidden AppArmor profiles (pod and container "b" and annotations must not set AppArmor profile type to "Unconfined", "container.apparmor.security.beta.kubernetes.io/a="bad\tvalue"", "container.apparmor.security.beta.kubernetes.io/b="unconfined""), host namespaces (hostNetwork=true, hostPID=true, hostIPC=true), hostPort (container "init" uses hostPorts 10000, 9000), probe or lifecycle host (containers "b", "z" use probe or lifecycle hosts "10.0.0.1", "127.0.0.1", "example.com"), privileged (containers "init", "b", "e" must not set securityContext.privileged=true), seLinuxOptions (pod and container "init" set forbidden securityContext.seLinuxOptions: type "spc_t"; user may not be set; role may not be set), forbidden sysctls (kernel.msgmax), hostProcess (pod and container "b" must not set securityContext.windowsOptions.hostProcess=true), allowPrivilegeEscalation != false (containers "init", "z", "b", "e" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (containers "z", "b", "e" must set securityContext.capabilities.drop=["ALL"]; containers "init", "e" must not include "BPF", "CHOWN", "NET_RAW", "SYS_ADMIN" in securityContext.capabilities.add), procMount (container "z" must not set securityContext.procMount to "Unmasked"), restricted volume types (volumes "hp", "nfs", "git" use restricted volume types "gitRepo", "hostPath", "nfs"), runAsNonRoot != true (pod and container "z" must not set securityContext.runAsNonRoot=false), runAsUser=0 (pod and container "b" must not set runAsUser=0), seccompProfile (pod and container "e" must not set securityContext.seccompProfile.type to "Unconfined")"#,
+        ),
+        (
+            PROCMOUNT_USERNS,
+            "restricted",
+            "latest",
+            r#"procMount (container "podman" must not set securityContext.procMount to "Unmasked")"#,
+        ),
+        (
+            REMOTE,
+            "restricted",
+            "latest",
+            r#"allowPrivilegeEscalation != false (container "remote" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "remote" must set securityContext.capabilities.drop=["ALL"]), restricted volume types (volume "podman-sock" uses restricted volume type "hostPath"), runAsNonRoot != true (pod or container "remote" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container "remote" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")"#,
+        ),
+        (
+            ROOTFUL_NO_PRIV,
+            "restricted",
+            "latest",
+            r#"allowPrivilegeEscalation != false (container "no-priv-rootful" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "no-priv-rootful" must set securityContext.capabilities.drop=["ALL"]; container "no-priv-rootful" must not include "MKNOD", "SETFCAP", "SYS_ADMIN", "SYS_CHROOT" in securityContext.capabilities.add), runAsNonRoot != true (pod or container "no-priv-rootful" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container "no-priv-rootful" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")"#,
+        ),
+        (
+            ROOTFUL_PRIV,
+            "restricted",
+            "latest",
+            r#"privileged (container "priv" must not set securityContext.privileged=true), allowPrivilegeEscalation != false (container "priv" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "priv" must set securityContext.capabilities.drop=["ALL"]), runAsNonRoot != true (pod or container "priv" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container "priv" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")"#,
+        ),
+        (
+            ROOTLESS_NO_PRIV,
+            "restricted",
+            "latest",
+            r#"allowPrivilegeEscalation != false (container "no-priv" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "no-priv" must set securityContext.capabilities.drop=["ALL"]), restricted volume types (volume "podman-local" uses restricted volume type "hostPath"), runAsNonRoot != true (pod or container "no-priv" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container "no-priv" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")"#,
+        ),
+        (
+            ROOTLESS_NO_PRIV_EMPTYDIR,
+            "restricted",
+            "latest",
+            r#"allowPrivilegeEscalation != false (container "no-priv" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "no-priv" must set securityContext.capabilities.drop=["ALL"]), runAsNonRoot != true (pod or container "no-priv" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container "no-priv" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")"#,
+        ),
+        (
+            ROOTLESS_PRIV,
+            "restricted",
+            "latest",
+            r#"privileged (container "rootless" must not set securityContext.privileged=true), allowPrivilegeEscalation != false (container "rootless" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "rootless" must set securityContext.capabilities.drop=["ALL"]), runAsNonRoot != true (pod or container "rootless" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container "rootless" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")"#,
+        ),
+        (
+            USERNS,
+            "restricted",
+            "latest",
+            r#"allowPrivilegeEscalation != false (container "userns" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "userns" must set securityContext.capabilities.drop=["ALL"]; container "userns" must not include "MKNOD", "SETFCAP", "SYS_ADMIN", "SYS_CHROOT" in securityContext.capabilities.add), runAsNonRoot != true (pod or container "userns" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container "userns" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")"#,
+        ),
+        (
+            KITCHEN_SINK,
+            "restricted",
+            "v1.0",
+            r#"forbidden AppArmor profiles (pod and container "b" and annotations must not set AppArmor profile type to "Unconfined", "container.apparmor.security.beta.kubernetes.io/a="bad\tvalue"", "container.apparmor.security.beta.kubernetes.io/b="unconfined""), non-default capabilities (containers "init", "e" must not include "BPF", "NET_RAW", "SYS_ADMIN" in securityContext.capabilities.add), host namespaces (hostNetwork=true, hostPID=true, hostIPC=true), hostPort (container "init" uses hostPorts 10000, 9000), privileged (containers "init", "b", "e" must not set securityContext.privileged=true), procMount (container "z" must not set securityContext.procMount to "Unmasked"), seLinuxOptions (pod and container "init" set forbidden securityContext.seLinuxOptions: types "container_engine_t", "spc_t"; user may not be set; role may not be set), seccompProfile (forbidden annotations container.seccomp.security.alpha.kubernetes.io/b="unconfined", seccomp.security.alpha.kubernetes.io/pod="unconfined"), forbidden sysctls (kernel.msgmax, net.ipv4.tcp_rmem, net.ipv4.tcp_notsent_lowat), hostProcess (pod and container "b" must not set securityContext.windowsOptions.hostProcess=true), restricted volume types (volumes "hp", "nfs", "git" use restricted volume types "gitRepo", "hostPath", "nfs"), runAsNonRoot != true (pod and container "z" must not set securityContext.runAsNonRoot=false)"#,
+        ),
+        (
+            IMPLICIT,
+            "restricted",
+            "v1.18",
+            r#"allowPrivilegeEscalation != false (container "a" must set securityContext.allowPrivilegeEscalation=false), runAsNonRoot != true (pod or container "a" must set securityContext.runAsNonRoot=true)"#,
+        ),
+        (
+            KITCHEN_SINK,
+            "restricted",
+            "v1.18",
+            r#"forbidden AppArmor profiles (pod and container "b" and annotations must not set AppArmor profile type to "Unconfined", "container.apparmor.security.beta.kubernetes.io/a="bad\tvalue"", "container.apparmor.security.beta.kubernetes.io/b="unconfined""), non-default capabilities (containers "init", "e" must not include "BPF", "NET_RAW", "SYS_ADMIN" in securityContext.capabilities.add), host namespaces (hostNetwork=true, hostPID=true, hostIPC=true), hostPort (container "init" uses hostPorts 10000, 9000), privileged (containers "init", "b", "e" must not set securityContext.privileged=true), procMount (container "z" must not set securityContext.procMount to "Unmasked"), seLinuxOptions (pod and container "init" set forbidden securityContext.seLinuxOptions: types "container_engine_t", "spc_t"; user may not be set; role may not be set), seccompProfile (forbidden annotations container.seccomp.security.alpha.kubernetes.io/b="unconfined", seccomp.security.alpha.kubernetes.io/pod="unconfined"), forbidden sysctls (kernel.msgmax, net.ipv4.tcp_rmem, net.ipv4.tcp_notsent_lowat), hostProcess (pod and container "b" must not set securityContext.windowsOptions.hostProcess=true), allowPrivilegeEscalation != false (containers "init", "z", "b", "e" must set securityContext.allowPrivilegeEscalation=false), restricted volume types (volumes "hp", "nfs", "git" use restricted volume types "gitRepo", "hostPath", "nfs"), runAsNonRoot != true (pod and container "z" must not set securityContext.runAsNonRoot=false)"#,
+        ),
+        (
+            ROOTFUL_NO_PRIV,
+            "restricted",
+            "v1.21",
+            r#"non-default capabilities (container "no-priv-rootful" must not include "SYS_ADMIN" in securityContext.capabilities.add), allowPrivilegeEscalation != false (container "no-priv-rootful" must set securityContext.allowPrivilegeEscalation=false), runAsNonRoot != true (pod or container "no-priv-rootful" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container "no-priv-rootful" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")"#,
+        ),
+        (
+            WINDOWS,
+            "restricted",
+            "v1.24",
+            r#"allowPrivilegeEscalation != false (container "w" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "w" must set securityContext.capabilities.drop=["ALL"]), seccompProfile (pod or container "w" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")"#,
+        ),
+        (WINDOWS, "restricted", "v1.25", r#""#),
+        (
+            PROCMOUNT_USERNS,
+            "restricted",
+            "v1.34",
+            r#"procMount (container "podman" must not set securityContext.procMount to "Unmasked"), runAsNonRoot != true (pod must not set securityContext.runAsNonRoot=false), runAsUser=0 (pod and container "podman" must not set runAsUser=0)"#,
+        ),
+        (
+            PROCMOUNT_USERNS,
+            "restricted",
+            "v1.35",
+            r#"procMount (container "podman" must not set securityContext.procMount to "Unmasked")"#,
+        ),
+    ];
+
+    #[test]
+    fn messages_match_the_go_evaluator() {
+        for (yaml, level, version, expected) in GO_EXPECTED {
+            let level: Level = level.parse().expect("level");
+            let got = detail(yaml, level, version);
+            let name = pod(yaml).metadata.name.unwrap_or_default();
+            assert_eq!(&got, expected, "{name} at {level}:{version}");
+        }
+    }
+
+    fn one(yaml: &str, level: Level, version: &str) -> Vec<String> {
+        let p = pod(yaml);
+        check_level(
+            &p.metadata,
+            p.spec.as_ref().expect("spec"),
+            level,
+            ver(version),
+        )
+    }
+
+    #[test]
+    fn exact_strings_for_common_violations() {
+        // Formats read from policy/check_*.go (fmt.Sprintf + pluralize + joinQuote).
+        assert_eq!(
+            one(ROOTFUL_PRIV, Level::Baseline, "latest"),
+            [r#"privileged (container "priv" must not set securityContext.privileged=true)"#]
+        );
+        assert_eq!(
+            one(ROOTFUL_NO_PRIV, Level::Baseline, "latest"),
+            [
+                r#"non-default capabilities (container "no-priv-rootful" must not include "SYS_ADMIN" in securityContext.capabilities.add)"#
+            ]
+        );
+        assert_eq!(
+            one(ROOTLESS_NO_PRIV, Level::Baseline, "latest"),
+            [r#"hostPath volumes (volume "podman-local")"#]
+        );
+        let restricted = one(ROOTLESS_NO_PRIV_EMPTYDIR, Level::Restricted, "latest");
+        assert_eq!(
+            restricted,
+            [
+                r#"allowPrivilegeEscalation != false (container "no-priv" must set securityContext.allowPrivilegeEscalation=false)"#,
+                r#"unrestricted capabilities (container "no-priv" must set securityContext.capabilities.drop=["ALL"])"#,
+                r#"runAsNonRoot != true (pod or container "no-priv" must set securityContext.runAsNonRoot=true)"#,
+                r#"seccompProfile (pod or container "no-priv" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn proc_mount_unmasked_and_host_users() {
+        let unmasked = r#"procMount (container "podman" must not set securityContext.procMount to "Unmasked")"#;
+        // Not in a user namespace: forbidden at baseline in every version.
+        assert_eq!(one(PROCMOUNT_HOST, Level::Baseline, "v1.34"), [unmasked]);
+        assert_eq!(one(PROCMOUNT_HOST, Level::Baseline, "v1.35"), [unmasked]);
+        // hostUsers: false relaxes baseline procMount from v1.35 only.
+        assert_eq!(one(PROCMOUNT_USERNS, Level::Baseline, "v1.34"), [unmasked]);
+        assert!(one(PROCMOUNT_USERNS, Level::Baseline, "v1.35").is_empty());
+        // ... but restricted keeps forbidding it (procMount_restricted overrides procMount),
+        // while runAsNonRoot / runAsUser are relaxed from v1.35.
+        assert_eq!(
+            one(PROCMOUNT_USERNS, Level::Restricted, "v1.34"),
+            [
+                unmasked,
+                r#"runAsNonRoot != true (pod must not set securityContext.runAsNonRoot=false)"#,
+                r#"runAsUser=0 (pod and container "podman" must not set runAsUser=0)"#,
+            ]
+        );
+        assert_eq!(
+            one(PROCMOUNT_USERNS, Level::Restricted, "v1.35"),
+            [unmasked]
+        );
+        let p = pod(PROCMOUNT_USERNS);
+        assert_eq!(evaluate_pod(&p, ver("v1.34")).level, Level::Privileged);
+        assert_eq!(evaluate_pod(&p, ver("v1.35")).level, Level::Baseline);
+    }
+
+    #[test]
+    fn selinux_container_engine_t_from_v1_31() {
+        assert_eq!(
+            one(SELINUX_ENGINE, Level::Baseline, "v1.30"),
+            [
+                r#"seLinuxOptions (pod set forbidden securityContext.seLinuxOptions: type "container_engine_t")"#
+            ]
+        );
+        assert!(one(SELINUX_ENGINE, Level::Baseline, "v1.31").is_empty());
+        assert!(one(SELINUX_ENGINE, Level::Baseline, "latest").is_empty());
+    }
+
+    #[test]
+    fn article_pods_are_privileged() {
+        for yaml in [
+            ROOTFUL_PRIV,
+            ROOTLESS_PRIV,
+            ROOTLESS_NO_PRIV,
+            ROOTFUL_NO_PRIV,
+            REMOTE,
+            USERNS,
+        ] {
+            let p = pod(yaml);
+            let r = evaluate_pod(&p, PolicyVersion::Latest);
+            assert_eq!(r.level, Level::Privileged, "{:?}", p.metadata.name);
+            assert!(!r.violations.baseline.is_empty());
+            assert!(!r.violations.restricted.is_empty());
+        }
+        let r = evaluate_pod(&pod(ROOTLESS_NO_PRIV_EMPTYDIR), PolicyVersion::Latest);
+        assert_eq!(r.level, Level::Baseline);
+        assert!(r.violations.baseline.is_empty());
+        assert_eq!(r.violations.restricted.len(), 4);
+    }
+
+    #[test]
+    fn forbidden_and_warning_messages() {
+        let p = pod(ROOTFUL_PRIV);
+        let v = evaluate_pod(&p, PolicyVersion::Latest).violations.baseline;
+        assert_eq!(
+            forbidden_message(Level::Baseline, PolicyVersion::Latest, &v),
+            r#"violates PodSecurity "baseline:latest": privileged (container "priv" must not set securityContext.privileged=true)"#
+        );
+        let two = vec!["a (x)".to_string(), "b (y)".to_string()];
+        assert_eq!(
+            forbidden_message(Level::Restricted, PolicyVersion::V(31), &two),
+            r#"violates PodSecurity "restricted:v1.31": a (x), b (y)"#
+        );
+        assert_eq!(
+            warning_message(Level::Restricted, PolicyVersion::V(31), &two),
+            r#"would violate PodSecurity "restricted:v1.31": a (x), b (y)"#
+        );
+    }
+
+    #[test]
+    fn evaluate_pod_applies_host_network_port_defaulting() {
+        // The API server sets hostPort = containerPort on hostNetwork pods before admission.
+        let p = pod(KITCHEN_SINK);
+        let v = evaluate_pod(&p, PolicyVersion::Latest).violations.baseline;
+        assert!(
+            v.contains(
+                &r#"hostPort (containers "init", "b" use hostPorts 10000, 8080, 9000)"#.to_string()
+            ),
+            "{v:?}"
+        );
+        // A volume without a source is defaulted to emptyDir: allowed at restricted.
+        let p = pod(r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: v
+spec:
+  containers:
+  - name: c
+  volumes:
+  - name: implicit
+"#);
+        let spec = p.spec.as_ref().expect("spec");
+        let ids: Vec<&str> =
+            check_level_detailed(&p.metadata, spec, Level::Restricted, PolicyVersion::Latest)
+                .iter()
+                .map(|v| v.check)
+                .collect();
+        assert!(!ids.contains(&"restrictedVolumes"), "{ids:?}");
+    }
+
+    #[test]
+    fn check_order_and_overrides() {
+        assert_eq!(
+            check_ids(Level::Baseline, PolicyVersion::Latest),
+            [
+                "appArmorProfile",
+                "capabilities_baseline",
+                "hostNamespaces",
+                "hostPathVolumes",
+                "hostPorts",
+                "hostProbesAndHostLifecycle",
+                "privileged",
+                "procMount",
+                "seLinuxOptions",
+                "seccompProfile_baseline",
+                "sysctls",
+                "windowsHostProcess",
+            ]
+        );
+        assert_eq!(
+            check_ids(Level::Restricted, PolicyVersion::Latest),
+            [
+                "appArmorProfile",
+                "hostNamespaces",
+                "hostPorts",
+                "hostProbesAndHostLifecycle",
+                "privileged",
+                "seLinuxOptions",
+                "sysctls",
+                "windowsHostProcess",
+                "allowPrivilegeEscalation",
+                "capabilities_restricted",
+                "procMount_restricted",
+                "restrictedVolumes",
+                "runAsNonRoot",
+                "runAsUser",
+                "seccompProfile_restricted",
+            ]
+        );
+        let r0 = check_ids(Level::Restricted, PolicyVersion::V(0));
+        assert!(r0.contains(&"capabilities_baseline") && r0.contains(&"seccompProfile_baseline"));
+        assert!(!r0.contains(&"allowPrivilegeEscalation") && !r0.contains(&"runAsUser"));
+        assert!(check_ids(Level::Privileged, PolicyVersion::Latest).is_empty());
+        // Versions past the newest policy evaluate like it.
+        assert_eq!(
+            check_ids(Level::Restricted, PolicyVersion::V(99)),
+            check_ids(Level::Restricted, PolicyVersion::Latest)
+        );
+    }
+
+    #[test]
+    fn sysctls_by_version() {
+        assert_eq!(allowed_sysctls(PolicyVersion::V(26)).len(), 5);
+        assert_eq!(allowed_sysctls(PolicyVersion::V(27)).len(), 6);
+        assert_eq!(allowed_sysctls(PolicyVersion::V(29)).len(), 10);
+        assert_eq!(allowed_sysctls(PolicyVersion::V(32)).len(), 12);
+        assert_eq!(allowed_sysctls(PolicyVersion::Latest).len(), 14);
+    }
+
+    #[test]
+    fn level_and_version_parse_and_display() {
+        assert_eq!("baseline".parse::<Level>(), Ok(Level::Baseline));
+        assert_eq!("Restricted".parse::<Level>(), Ok(Level::Restricted));
+        assert!("root".parse::<Level>().is_err());
+        assert_eq!(Level::Privileged.to_string(), "privileged");
+        assert!(Level::Restricted < Level::Baseline && Level::Baseline < Level::Privileged);
+
+        assert_eq!("latest".parse::<PolicyVersion>(), Ok(PolicyVersion::Latest));
+        assert_eq!("v1.31".parse::<PolicyVersion>(), Ok(PolicyVersion::V(31)));
+        assert_eq!("1.31".parse::<PolicyVersion>(), Ok(PolicyVersion::V(31)));
+        assert_eq!("v1.0".parse::<PolicyVersion>(), Ok(PolicyVersion::V(0)));
+        for bad in ["v2.1", "v1.", "v1.031", "1", "v1.x", "", "v1.-1"] {
+            assert!(bad.parse::<PolicyVersion>().is_err(), "{bad}");
+        }
+        assert_eq!(PolicyVersion::V(31).to_string(), "v1.31");
+        assert_eq!(PolicyVersion::Latest.to_string(), "latest");
+        assert_eq!(PolicyVersion::Latest.minor(), 37);
+        assert!(PolicyVersion::V(99) < PolicyVersion::Latest);
+    }
+
+    #[test]
+    fn result_serializes_version_as_string() {
+        let r = evaluate_pod(&pod(ROOTFUL_PRIV), PolicyVersion::V(35));
+        let json = serde_json::to_value(&r).expect("serializes");
+        assert_eq!(json["level"], "privileged");
+        assert_eq!(json["version"], "v1.35");
+        assert_eq!(
+            json["violations"]["baseline"][0],
+            r#"privileged (container "priv" must not set securityContext.privileged=true)"#
+        );
+        let back: PolicyVersion = serde_json::from_value(json["version"].clone()).expect("back");
+        assert_eq!(back, PolicyVersion::V(35));
+    }
+
+    #[test]
+    fn go_quote_matches_strconv_quote() {
+        assert_eq!(go_quote("unconfined"), r#""unconfined""#);
+        assert_eq!(go_quote("a\"b\\c\td\u{1}"), r#""a\"b\\c\td\x01""#);
+        assert_eq!(go_quote("é"), "\"é\"");
+    }
 }

@@ -106,16 +106,24 @@ impl ControlPlane {
     /// Writes (once per name) a kubeconfig for a client certificate with CN `user` and
     /// O = `groups`, signed by the test CA. Context `<user>@envtest`, namespace `default`.
     pub fn kubeconfig_for(&self, user: &str, groups: &[&str]) -> PathBuf {
-        let id = std::iter::once(user).chain(groups.iter().copied()).collect::<Vec<_>>().join("-");
-        let path = self.run_dir.join(format!("{}.kubeconfig", sanitize_label(&id)));
+        let id = std::iter::once(user)
+            .chain(groups.iter().copied())
+            .collect::<Vec<_>>()
+            .join("-");
+        let path = self
+            .run_dir
+            .join(format!("{}.kubeconfig", sanitize_label(&id)));
         if !path.exists() {
             let ca_key = KeyPair::from_pem(&self.ca_key_pem)
                 .unwrap_or_else(|e| panic!("control plane: parse CA key: {e}"));
             let issuer = Issuer::new(ca_params(), ca_key);
             let (cert, key) = client_cert(user, groups, &issuer)
                 .unwrap_or_else(|e| panic!("control plane: client certificate for {user}: {e}"));
-            write_private(&path, &kubeconfig_yaml(&self.server_url, &self.ca_cert_pem, user, &cert, &key))
-                .unwrap_or_else(|e| panic!("control plane: write {}: {e}", path.display()));
+            write_private(
+                &path,
+                &kubeconfig_yaml(&self.server_url, &self.ca_cert_pem, user, &cert, &key),
+            )
+            .unwrap_or_else(|e| panic!("control plane: write {}: {e}", path.display()));
         }
         path
     }
@@ -137,7 +145,11 @@ impl ControlPlane {
         let mut last_err = String::new();
         // A free port can be taken between probing and binding: retry with fresh ports.
         for attempt in 1..=3 {
-            let run_dir = base.join(format!("{}-{}-{attempt}", std::process::id(), unique_suffix()));
+            let run_dir = base.join(format!(
+                "{}-{}-{attempt}",
+                std::process::id(),
+                unique_suffix()
+            ));
             fs::DirBuilder::new()
                 .recursive(true)
                 .mode(0o700)
@@ -156,7 +168,9 @@ impl ControlPlane {
     }
 
     fn start_in(bin_dir: &Path, run_dir: PathBuf) -> Result<ControlPlane, StartError> {
-        let fatal = |what: &str, e: &dyn std::fmt::Display| StartError::Fatal(format!("control plane: {what}: {e}"));
+        let fatal = |what: &str, e: &dyn std::fmt::Display| {
+            StartError::Fatal(format!("control plane: {what}: {e}"))
+        };
         let [etcd_port, etcd_peer_port, api_port] = free_ports();
         let server_url = format!("https://127.0.0.1:{api_port}");
         let etcd_url = format!("http://127.0.0.1:{etcd_port}");
@@ -175,18 +189,31 @@ impl ControlPlane {
             ("sa.pub", &pki.sa_pub),
         ];
         for (name, pem) in files {
-            write_private(&cert_dir.join(name), pem).map_err(|e| fatal(&format!("write {name}"), &e))?;
+            write_private(&cert_dir.join(name), pem)
+                .map_err(|e| fatal(&format!("write {name}"), &e))?;
         }
         let admin_kubeconfig = run_dir.join("admin.kubeconfig");
         let user_kubeconfig = run_dir.join(format!("{USER_NAME}.kubeconfig"));
         write_private(
             &admin_kubeconfig,
-            &kubeconfig_yaml(&server_url, &pki.ca_cert, "admin", &pki.admin.0, &pki.admin.1),
+            &kubeconfig_yaml(
+                &server_url,
+                &pki.ca_cert,
+                "admin",
+                &pki.admin.0,
+                &pki.admin.1,
+            ),
         )
         .map_err(|e| fatal("write admin kubeconfig", &e))?;
         write_private(
             &user_kubeconfig,
-            &kubeconfig_yaml(&server_url, &pki.ca_cert, USER_NAME, &pki.user.0, &pki.user.1),
+            &kubeconfig_yaml(
+                &server_url,
+                &pki.ca_cert,
+                USER_NAME,
+                &pki.user.0,
+                &pki.user.1,
+            ),
         )
         .map_err(|e| fatal("write user kubeconfig", &e))?;
 
@@ -195,12 +222,19 @@ impl ControlPlane {
         etcd.arg(format!("--data-dir={}", run_dir.join("etcd").display()))
             .arg(format!("--listen-client-urls={etcd_url}"))
             .arg(format!("--advertise-client-urls={etcd_url}"))
-            .arg(format!("--listen-peer-urls=http://127.0.0.1:{etcd_peer_port}"))
-            .arg(format!("--initial-advertise-peer-urls=http://127.0.0.1:{etcd_peer_port}"))
-            .arg(format!("--initial-cluster=default=http://127.0.0.1:{etcd_peer_port}"))
+            .arg(format!(
+                "--listen-peer-urls=http://127.0.0.1:{etcd_peer_port}"
+            ))
+            .arg(format!(
+                "--initial-advertise-peer-urls=http://127.0.0.1:{etcd_peer_port}"
+            ))
+            .arg(format!(
+                "--initial-cluster=default=http://127.0.0.1:{etcd_peer_port}"
+            ))
             .arg("--unsafe-no-fsync=true")
             .arg("--log-level=warn");
-        let etcd = spawn_logged(etcd, &run_dir.join("etcd.log")).map_err(|e| fatal("spawn etcd", &e))?;
+        let etcd =
+            spawn_logged(etcd, &run_dir.join("etcd.log")).map_err(|e| fatal("spawn etcd", &e))?;
         let mut children = vec![etcd];
 
         // --- kube-apiserver --------------------------------------------------------------
@@ -218,9 +252,18 @@ impl ControlPlane {
             .arg("--disable-admission-plugins=ServiceAccount")
             .arg("--authorization-mode=RBAC")
             .arg(format!("--service-account-issuer={server_url}/"))
-            .arg(format!("--service-account-key-file={}", cert_dir.join("sa.pub").display()))
-            .arg(format!("--service-account-signing-key-file={}", cert_dir.join("sa.key").display()))
-            .arg(format!("--client-ca-file={}", cert_dir.join("ca.crt").display()));
+            .arg(format!(
+                "--service-account-key-file={}",
+                cert_dir.join("sa.pub").display()
+            ))
+            .arg(format!(
+                "--service-account-signing-key-file={}",
+                cert_dir.join("sa.key").display()
+            ))
+            .arg(format!(
+                "--client-ca-file={}",
+                cert_dir.join("ca.crt").display()
+            ));
         match spawn_logged(api, &run_dir.join("kube-apiserver.log")) {
             Ok(child) => children.push(child),
             Err(e) => {
@@ -259,7 +302,10 @@ impl ControlPlane {
                 for (name, child) in ["etcd", "kube-apiserver"].iter().zip(children.iter_mut()) {
                     if let Ok(Some(status)) = child.try_wait() {
                         let logs = self.logs_for_panic();
-                        let msg = format!("control plane: {name} exited early ({status}) in {}\n{logs}", self.run_dir.display());
+                        let msg = format!(
+                            "control plane: {name} exited early ({status}) in {}\n{logs}",
+                            self.run_dir.display()
+                        );
                         return Err(if logs.contains("address already in use") {
                             StartError::Retry(msg)
                         } else {
@@ -268,10 +314,27 @@ impl ControlPlane {
                     }
                 }
             }
-            let last = match self.kubectl_admin().args(["get", "--raw", "/readyz", "--request-timeout=5s"]).output() {
-                Ok(out) if out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "ok" => return Ok(()),
-                Ok(out) => format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
-                Err(e) => return Err(StartError::Fatal(format!("control plane: run kubectl: {e}"))),
+            let last = match self
+                .kubectl_admin()
+                .args(["get", "--raw", "/readyz", "--request-timeout=5s"])
+                .output()
+            {
+                Ok(out)
+                    if out.status.success()
+                        && String::from_utf8_lossy(&out.stdout).trim() == "ok" =>
+                {
+                    return Ok(());
+                }
+                Ok(out) => format!(
+                    "{}{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                ),
+                Err(e) => {
+                    return Err(StartError::Fatal(format!(
+                        "control plane: run kubectl: {e}"
+                    )));
+                }
             };
             if started.elapsed() > READY_TIMEOUT {
                 return Err(StartError::Fatal(format!(
@@ -356,7 +419,9 @@ pub fn fresh_namespace_with_labels(prefix: &str, labels: &[(&str, &str)]) -> Str
         .expect("fresh_namespace: kubectl stdin")
         .write_all(manifest.to_string().as_bytes())
         .unwrap_or_else(|e| panic!("fresh_namespace: write to kubectl: {e}"));
-    let out = child.wait_with_output().unwrap_or_else(|e| panic!("fresh_namespace: wait for kubectl: {e}"));
+    let out = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("fresh_namespace: wait for kubectl: {e}"));
     assert!(
         out.status.success(),
         "fresh_namespace: kubectl create namespace {name} failed: {}",
@@ -379,10 +444,14 @@ pub async fn user_client() -> kube::Client {
 pub async fn client_from_kubeconfig(path: &Path) -> kube::Client {
     let kubeconfig = kube::config::Kubeconfig::read_from(path)
         .unwrap_or_else(|e| panic!("read kubeconfig {}: {e}", path.display()));
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &kube::config::KubeConfigOptions::default())
-        .await
-        .unwrap_or_else(|e| panic!("load kubeconfig {}: {e}", path.display()));
-    kube::Client::try_from(config).unwrap_or_else(|e| panic!("kube client from {}: {e}", path.display()))
+    let config = kube::Config::from_custom_kubeconfig(
+        kubeconfig,
+        &kube::config::KubeConfigOptions::default(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("load kubeconfig {}: {e}", path.display()));
+    kube::Client::try_from(config)
+        .unwrap_or_else(|e| panic!("kube client from {}: {e}", path.display()))
 }
 
 /// `${PODWIZ_TEST_CACHE:-$HOME/.cache/podwiz-test}`
@@ -449,7 +518,12 @@ pub fn psa_module_dir() -> PathBuf {
     let dir = fs::read_to_string(&file)
         .unwrap_or_else(|e| panic!("read {}: {e}; run `{BUILD_HINT}`", file.display()));
     let dir = PathBuf::from(dir.trim());
-    assert!(dir.is_dir(), "{} (from {}) is not a directory; run `{BUILD_HINT}`", dir.display(), file.display());
+    assert!(
+        dir.is_dir(),
+        "{} (from {}) is not a directory; run `{BUILD_HINT}`",
+        dir.display(),
+        file.display()
+    );
     dir
 }
 
@@ -457,7 +531,8 @@ pub fn psa_module_dir() -> PathBuf {
 
 fn version_of(key: &str) -> String {
     let file = control_plane_dir().join("versions");
-    let text = fs::read_to_string(&file).unwrap_or_else(|e| panic!("read {}: {e}; run `{BUILD_HINT}`", file.display()));
+    let text = fs::read_to_string(&file)
+        .unwrap_or_else(|e| panic!("read {}: {e}; run `{BUILD_HINT}`", file.display()));
     text.lines()
         .find_map(|l| l.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
         .map(|v| v.trim().to_string())
@@ -474,14 +549,21 @@ fn runs_base_dir() -> PathBuf {
 
 /// Removes run dirs `<pid>-...` of processes that no longer exist.
 fn remove_stale_runs(base: &Path) {
-    let Ok(entries) = fs::read_dir(base) else { return };
+    let Ok(entries) = fs::read_dir(base) else {
+        return;
+    };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(|n| n.split('-').next()).and_then(|p| p.parse::<libc::pid_t>().ok()) else {
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.split('-').next())
+            .and_then(|p| p.parse::<libc::pid_t>().ok())
+        else {
             continue;
         };
         // SAFETY: kill with signal 0 only checks for existence.
-        let gone = unsafe { libc::kill(pid, 0) } == -1 && io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        let gone = unsafe { libc::kill(pid, 0) } == -1
+            && io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
         if gone {
             let _ = fs::remove_dir_all(entry.path());
         }
@@ -491,8 +573,13 @@ fn remove_stale_runs(base: &Path) {
 fn unique_suffix() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    let mixed = (nanos as u64) ^ (u64::from(std::process::id()) << 32) ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let mixed = (nanos as u64)
+        ^ (u64::from(std::process::id()) << 32)
+        ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     format!("{n}{:06x}", mixed & 0xff_ffff)
 }
 
@@ -500,7 +587,13 @@ fn unique_suffix() -> String {
 fn sanitize_label(s: &str) -> String {
     let mut out: String = s
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
     while out.starts_with('-') {
         out.remove(0);
@@ -514,10 +607,21 @@ fn sanitize_label(s: &str) -> String {
 /// Three distinct free loopback ports (all probed before any is released).
 fn free_ports() -> [u16; 3] {
     let listeners: Vec<TcpListener> = (0..3)
-        .map(|_| TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("control plane: bind a free port: {e}")))
+        .map(|_| {
+            TcpListener::bind("127.0.0.1:0")
+                .unwrap_or_else(|e| panic!("control plane: bind a free port: {e}"))
+        })
         .collect();
-    let port = |l: &TcpListener| l.local_addr().map(|a| a.port()).unwrap_or_else(|e| panic!("control plane: local_addr: {e}"));
-    [port(&listeners[0]), port(&listeners[1]), port(&listeners[2])]
+    let port = |l: &TcpListener| {
+        l.local_addr()
+            .map(|a| a.port())
+            .unwrap_or_else(|e| panic!("control plane: local_addr: {e}"))
+    };
+    [
+        port(&listeners[0]),
+        port(&listeners[1]),
+        port(&listeners[2]),
+    ]
 }
 
 fn write_private(path: &Path, contents: &str) -> io::Result<()> {
@@ -607,7 +711,9 @@ static EXIT_CLEANUP: Mutex<Option<ExitCleanup>> = Mutex::new(None);
 /// and remove the run dir. Abnormal ends are covered by PDEATHSIG and `remove_stale_runs`.
 fn register_exit_cleanup(run_dir: &Path, children: &[Child]) {
     extern "C" fn cleanup() {
-        let Ok(mut guard) = EXIT_CLEANUP.try_lock() else { return };
+        let Ok(mut guard) = EXIT_CLEANUP.try_lock() else {
+            return;
+        };
         if let Some(c) = guard.take() {
             for &pid in c.pids.iter().rev() {
                 // SAFETY: pids of our own, not yet reaped children.
@@ -645,18 +751,30 @@ struct Pki {
 
 fn ca_params() -> CertificateParams {
     let mut params = CertificateParams::default();
-    params.distinguished_name.push(DnType::CommonName, "podwiz-envtest-ca");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "podwiz-envtest-ca");
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
     params
 }
 
-fn client_cert(user: &str, groups: &[&str], issuer: &Issuer<'_, KeyPair>) -> Result<(String, String), rcgen::Error> {
+fn client_cert(
+    user: &str,
+    groups: &[&str],
+    issuer: &Issuer<'_, KeyPair>,
+) -> Result<(String, String), rcgen::Error> {
     let key = KeyPair::generate()?;
     let mut params = CertificateParams::default();
     params.distinguished_name.push(DnType::CommonName, user);
     for group in groups {
-        params.distinguished_name.push(DnType::OrganizationName, *group);
+        params
+            .distinguished_name
+            .push(DnType::OrganizationName, *group);
     }
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
@@ -680,8 +798,13 @@ impl Pki {
             "kubernetes.default".to_string(),
             "kubernetes.default.svc".to_string(),
         ])?;
-        serving.distinguished_name.push(DnType::CommonName, "kube-apiserver");
-        serving.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
+        serving
+            .distinguished_name
+            .push(DnType::CommonName, "kube-apiserver");
+        serving.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::KeyEncipherment,
+        ];
         serving.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         let serving_cert = serving.signed_by(&serving_key, &issuer)?.pem();
 
@@ -699,7 +822,13 @@ impl Pki {
     }
 }
 
-fn kubeconfig_yaml(server: &str, ca_pem: &str, user: &str, cert_pem: &str, key_pem: &str) -> String {
+fn kubeconfig_yaml(
+    server: &str,
+    ca_pem: &str,
+    user: &str,
+    cert_pem: &str,
+    key_pem: &str,
+) -> String {
     let mut y = String::new();
     let _ = write!(
         y,
