@@ -5,7 +5,7 @@
 #   ${PODWIZ_TEST_CACHE:-$HOME/.cache/podwiz-test}/
 #     current -> cp-k8s-<k8s version>-etcd-<etcd version>   (symlink, used by the Rust tests)
 #     cp-k8s-<k8s version>-etcd-<etcd version>/
-#       bin/{kube-apiserver,kubectl,etcd}
+#       bin/{kube-apiserver,kubectl,etcd,yaml2json}
 #       versions   (kubernetes=..., etcd=..., go=...)
 #       psa-dir    (path of the downloaded k8s.io/pod-security-admission module)
 #
@@ -39,7 +39,7 @@ cp_dir="$cache/$cp_name"
 bin="$cp_dir/bin"
 
 complete() {
-    [ -x "$bin/kube-apiserver" ] && [ -x "$bin/kubectl" ] && [ -x "$bin/etcd" ] &&
+    [ -x "$bin/kube-apiserver" ] && [ -x "$bin/kubectl" ] && [ -x "$bin/etcd" ] && [ -x "$bin/yaml2json" ] &&
         [ -f "$cp_dir/versions" ] && [ -f "$cp_dir/psa-dir" ] && [ -d "$(cat "$cp_dir/psa-dir")" ]
 }
 
@@ -93,6 +93,14 @@ if [ ! -x "$bin/kube-apiserver" ] || [ ! -x "$bin/kubectl" ]; then
         die "go build of kube-apiserver/kubectl $k8s_version failed (module $apiserver_mod)"
     mv -f "$tmp/k8s/kube-apiserver" "$bin/kube-apiserver"
     mv -f "$tmp/k8s/kubectl" "$bin/kubectl"
+fi
+
+if [ ! -x "$bin/yaml2json" ]; then
+    # kubectl's own YAML reader (apimachinery + sigs.k8s.io/yaml) as a filter, for podwiz's YAML tests.
+    log "building yaml2json (kubectl's YAML reader)"
+    (cd "$apiserver_mod" && go build -trimpath -ldflags "-s -w" -o "$tmp/yaml2json" ./yaml2json) ||
+        die "go build of yaml2json failed (module $apiserver_mod)"
+    mv -f "$tmp/yaml2json" "$bin/yaml2json"
 fi
 
 if [ ! -x "$bin/etcd" ]; then

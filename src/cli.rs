@@ -90,15 +90,39 @@ pub struct ModesArgs {
     pub output: TextOrJson,
 }
 
-fn parse_mode(s: &str) -> Result<Mode, String> {
-    s.parse::<Mode>().map_err(|e| e.to_string())
+/// Parses a mode with podwiz's own "did you mean" message, and offers the ids to completions.
+#[derive(Clone, Copy, Debug)]
+pub struct ModeParser;
+
+impl TypedValueParser for ModeParser {
+    type Value = Mode;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Mode, clap::Error> {
+        let text = value.to_string_lossy();
+        text.parse::<Mode>().map_err(|e| {
+            clap::Error::raw(clap::error::ErrorKind::InvalidValue, format!("{e}\n")).with_cmd(cmd)
+        })
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(Mode::ALL.iter().map(|m| {
+            clap::builder::PossibleValue::new(m.id()).help(m.summary())
+        })))
+    }
 }
 
 /// The mode and every option of a bundle: shared by generate, explain and apply.
 #[derive(Debug, Clone, Args)]
 pub struct ModeArgs {
     /// rootful-priv | rootless-priv | rootless-no-priv | rootful-no-priv | remote | userns
-    #[arg(value_name = "MODE", value_parser = parse_mode)]
+    #[arg(value_name = "MODE", value_parser = ModeParser)]
     pub mode: Mode,
     /// Pod name (default: the article's name for the mode)
     #[arg(long, value_name = "NAME")]
@@ -207,7 +231,7 @@ pub struct TroubleshootArgs {
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
     /// Only judge this mode
-    #[arg(value_name = "MODE", value_parser = parse_mode)]
+    #[arg(value_name = "MODE", value_parser = ModeParser)]
     pub mode: Option<Mode>,
     /// The namespace to judge (default: the context's namespace)
     #[arg(short, long, value_name = "NAMESPACE")]

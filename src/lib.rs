@@ -3,6 +3,7 @@
 //! Layers: `scenario` (pure domain) → `security` (pure assessment) → `render` (pure text) →
 //! `cluster` (kube client, async) and `tui` (wizard); `cli` and `commands` are the front door.
 pub mod cli;
+pub mod cluster;
 pub mod commands;
 pub mod exit;
 pub mod render;

@@ -152,7 +152,7 @@ fn build_resolved(mode: Mode, o: Resolved) -> Bundle {
         image: Some(o.image.clone()),
         command,
         args,
-        security_context: Some(security),
+        security_context: (security != SecurityContext::default()).then_some(security),
         resources: (!limits.is_empty()).then(|| ResourceRequirements {
             limits: Some(limits),
             ..ResourceRequirements::default()

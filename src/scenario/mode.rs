@@ -90,11 +90,12 @@ impl Mode {
 
     /// The mode id closest to `input`, for "did you mean" hints.
     pub fn closest(input: &str) -> Option<Mode> {
+        let input = input.to_ascii_lowercase();
         Mode::ALL
             .into_iter()
-            .map(|m| (strsim::levenshtein(&input.to_ascii_lowercase(), m.id()), m))
-            .filter(|(distance, _)| *distance <= 6)
-            .min_by_key(|(distance, _)| *distance)
+            .map(|m| (strsim::jaro_winkler(&input, m.id()), m))
+            .filter(|(similarity, _)| *similarity >= 0.8)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
             .map(|(_, m)| m)
     }
 }

@@ -301,11 +301,11 @@ impl Options {
         validate::image_reference(&image)
             .map_err(|rule| OptionError::new("--image", &image, rule))?;
         let command = match &self.command {
-            Some(command) if command.is_empty() => {
+            Some(command) if command.first().is_none_or(|word| word.trim().is_empty()) => {
                 return Err(OptionError::new(
                     "--",
-                    "",
-                    "the command needs at least one word",
+                    &command.join(" "),
+                    "the command needs a program name as its first word",
                 ));
             }
             Some(command) => command.clone(),

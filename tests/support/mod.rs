@@ -1,3 +1,4 @@
 //! Shared helpers for integration tests: `mod support;` in tests/*.rs.
 
+pub mod cluster_fixtures;
 pub mod control_plane;

@@ -1,0 +1,306 @@
+//! Loading the kube context like kubectl does. Synchronous, no network.
+//!
+//! Where the kubeconfig comes from (first match):
+//! 1. `--kubeconfig FILE`: exactly that file; it must exist.
+//! 2. `KUBECONFIG` (non-empty): its `:`-separated files, merged first-wins (the first file to set
+//!    a value or map key wins, `current-context` included). **Missing files are skipped, like
+//!    kubectl/client-go do** (kube's `Kubeconfig::read()` would fail instead); if *none* of the
+//!    listed files exists, loading fails with [`ClusterError::NoKubeconfig`] naming every path
+//!    tried. Files that exist but cannot be read or parsed are errors.
+//! 3. `~/.kube/config`.
+//!
+//! `Config::infer()` is never used: it silently falls back to the in-cluster service account.
+
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
+
+use super::error::{ClusterError, one_line};
+use crate::cli::ClusterArgs;
+
+/// TCP connect timeout of every client podwiz builds.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest silence allowed while reading a response. Watches must ask the server for a shorter
+/// `timeoutSeconds` (e.g. `WatchParams::default().timeout(25)`) and re-watch.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What the user is about to talk to, for display before any write.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ContextInfo {
+    /// Context name.
+    pub context: String,
+    /// Cluster name (in the kubeconfig).
+    pub cluster: String,
+    /// API server URL.
+    pub server: String,
+    /// Kubeconfig user name (not a secret: the name of the credentials entry).
+    pub user: String,
+    /// `-n`, else the context's namespace, else `default`.
+    pub namespace: String,
+}
+
+/// Loads the context selected by `args` from the process environment (`KUBECONFIG`, `HOME`).
+pub fn load(
+    args: &ClusterArgs,
+    namespace: Option<&str>,
+) -> Result<(ContextInfo, kube::Config), ClusterError> {
+    let env = std::env::var_os("KUBECONFIG");
+    let home = std::env::home_dir();
+    load_with_env(args, namespace, env.as_deref(), home.as_deref())
+}
+
+/// [`load`] with an explicit `KUBECONFIG` value and home directory (for tests and embedding).
+pub fn load_with_env(
+    args: &ClusterArgs,
+    namespace: Option<&str>,
+    kubeconfig_env: Option<&OsStr>,
+    home: Option<&Path>,
+) -> Result<(ContextInfo, kube::Config), ClusterError> {
+    let files = kubeconfig_files(args, kubeconfig_env, home)?;
+    let sources = files
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut merged: Option<Kubeconfig> = None;
+    for file in &files {
+        let kc = read_file(file)?;
+        merged = Some(match merged {
+            None => kc,
+            Some(m) => m.merge(kc).map_err(|e| ClusterError::InvalidKubeconfig {
+                sources: sources.clone(),
+                reason: format!("cannot merge {}: {}", file.display(), kube_reason(&e)),
+            })?,
+        });
+    }
+    let kc = merged.unwrap_or_default();
+    select(kc, args, namespace, &sources)
+}
+
+/// The kubeconfig files to read, in merge order (all exist).
+fn kubeconfig_files(
+    args: &ClusterArgs,
+    kubeconfig_env: Option<&OsStr>,
+    home: Option<&Path>,
+) -> Result<Vec<PathBuf>, ClusterError> {
+    if let Some(path) = &args.kubeconfig {
+        if !path.exists() {
+            return Err(ClusterError::KubeconfigNotFound {
+                path: path.display().to_string(),
+            });
+        }
+        return Ok(vec![path.clone()]);
+    }
+    let listed: Vec<PathBuf> = kubeconfig_env
+        .map(|v| {
+            std::env::split_paths(&OsString::from(v))
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    if !listed.is_empty() {
+        let existing: Vec<PathBuf> = listed.iter().filter(|p| p.exists()).cloned().collect();
+        if existing.is_empty() {
+            return Err(ClusterError::NoKubeconfig {
+                tried: format!("{} (from KUBECONFIG)", join_paths(&listed)),
+            });
+        }
+        return Ok(existing);
+    }
+    match home {
+        Some(home) => {
+            let path = home.join(".kube").join("config");
+            if path.exists() {
+                Ok(vec![path])
+            } else {
+                Err(ClusterError::NoKubeconfig {
+                    tried: format!(
+                        "{} (KUBECONFIG is not set; use --kubeconfig FILE)",
+                        path.display()
+                    ),
+                })
+            }
+        }
+        None => Err(ClusterError::NoKubeconfig {
+            tried: "nothing: KUBECONFIG is not set and there is no home directory for ~/.kube/config; use --kubeconfig FILE".to_string(),
+        }),
+    }
+}
+
+fn join_paths(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn read_file(path: &Path) -> Result<Kubeconfig, ClusterError> {
+    Kubeconfig::read_from(path).map_err(|e| match e {
+        KubeconfigError::ReadConfig(io, _) => ClusterError::ReadKubeconfig {
+            path: path.display().to_string(),
+            reason: io.to_string(),
+        },
+        KubeconfigError::Parse(err) => {
+            let location = err.location();
+            let reason = err.without_snippet().to_string();
+            ClusterError::MalformedKubeconfig {
+                path: path.display().to_string(),
+                line: location.map(|l| l.line()).filter(|l| *l > 0),
+                column: location.map(|l| l.column()).filter(|c| *c > 0),
+                reason: redact(&strip_location(&reason)),
+            }
+        }
+        other => ClusterError::InvalidKubeconfig {
+            sources: path.display().to_string(),
+            reason: kube_reason(&other),
+        },
+    })
+}
+
+/// serde-saphyr appends or prefixes the position; we print it ourselves.
+fn strip_location(reason: &str) -> String {
+    let line = one_line(reason);
+    let line = match line.find(" at line ") {
+        Some(i) => line[..i].to_string(),
+        None => line,
+    };
+    line.trim_start_matches("error: ").to_string()
+}
+
+/// Parser messages may quote a scalar of the file; long quoted values (possibly a token or key
+/// data in the wrong place) are elided so no secret reaches the terminal.
+fn redact(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut parts = message.split('"');
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    for (i, part) in parts.enumerate() {
+        out.push('"');
+        if i % 2 == 0 && part.len() > 24 {
+            out.push('…');
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+/// A kube config error as one line without data from the file.
+fn kube_reason(e: &KubeconfigError) -> String {
+    one_line(&e.to_string())
+}
+
+fn select(
+    kc: Kubeconfig,
+    args: &ClusterArgs,
+    namespace: Option<&str>,
+    sources: &str,
+) -> Result<(ContextInfo, kube::Config), ClusterError> {
+    let known: Vec<String> = kc.contexts.iter().map(|c| c.name.clone()).collect();
+    let (name, from_flag) = match (&args.context, &kc.current_context) {
+        (Some(c), _) => (c.clone(), true),
+        (None, Some(c)) if !c.is_empty() => (c.clone(), false),
+        _ => {
+            return Err(ClusterError::NoCurrentContext {
+                sources: sources.to_string(),
+                known,
+            });
+        }
+    };
+    let Some(ctx) = kc
+        .contexts
+        .iter()
+        .find(|c| c.name == name)
+        .map(|c| c.context.clone())
+    else {
+        return Err(ClusterError::UnknownContext {
+            name,
+            from_flag,
+            sources: sources.to_string(),
+            known,
+        });
+    };
+    let invalid = |reason: String| ClusterError::InvalidKubeconfig {
+        sources: sources.to_string(),
+        reason,
+    };
+    let ctx = ctx.ok_or_else(|| invalid(format!("context \"{name}\" is empty")))?;
+    let cluster_name = ctx.cluster.clone();
+    let cluster = kc
+        .clusters
+        .iter()
+        .find(|c| c.name == cluster_name)
+        .and_then(|c| c.cluster.clone())
+        .ok_or_else(|| {
+            invalid(format!(
+                "context \"{name}\" refers to cluster \"{cluster_name}\", which is not defined"
+            ))
+        })?;
+    let server = cluster
+        .server
+        .clone()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| invalid(format!("cluster \"{cluster_name}\" has no server URL")))?;
+    let user = ctx.user.clone().unwrap_or_default();
+    let namespace = namespace
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+        .or_else(|| ctx.namespace.clone().filter(|n| !n.is_empty()))
+        .unwrap_or_else(|| "default".to_string());
+
+    let options = KubeConfigOptions {
+        context: Some(name.clone()),
+        cluster: None,
+        user: None,
+    };
+    // `from_custom_kubeconfig` is async only in signature: it reads nothing and never waits.
+    let mut config =
+        futures::executor::block_on(kube::Config::from_custom_kubeconfig(kc, &options))
+            .map_err(|e| invalid(format!("context \"{name}\": {}", kube_reason(&e))))?;
+    config.default_namespace = namespace.clone();
+    config.connect_timeout = Some(CONNECT_TIMEOUT);
+    config.read_timeout = Some(READ_TIMEOUT);
+    // kube is built without proxy support: a proxy taken from HTTPS_PROXY would make every
+    // client fail to build. Connect directly unless the kubeconfig itself names a proxy.
+    if cluster.proxy_url.as_deref().is_none_or(str::is_empty) {
+        config.proxy_url = None;
+    }
+    Ok((
+        ContextInfo {
+            context: name,
+            cluster: cluster_name,
+            server,
+            user,
+            namespace,
+        },
+        config,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_long_quoted_values() {
+        assert_eq!(
+            redact(r#"invalid type: string "abcdefghijklmnopqrstuvwxyz0123", expected a map"#),
+            r#"invalid type: string "…", expected a map"#
+        );
+        assert_eq!(redact(r#"unknown "x""#), r#"unknown "x""#);
+    }
+
+    #[test]
+    fn missing_kubeconfig_env_files_are_skipped_but_not_all() {
+        let env = OsString::from("/nonexistent/a:/nonexistent/b");
+        let err = kubeconfig_files(&ClusterArgs::default(), Some(&env), None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no kubeconfig found: tried /nonexistent/a, /nonexistent/b (from KUBECONFIG)"
+        );
+    }
+}
