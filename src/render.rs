@@ -3,7 +3,20 @@
 use serde::Serialize;
 
 use crate::scenario::{Bundle, Object};
-use crate::security::pss;
+use crate::security::{self, Finding, Severity};
+
+/// How many findings the YAML header and the JSON summary carry (the most severe first).
+pub const TOP_FINDINGS: usize = 5;
+
+/// The most severe findings, high or worse, for headers and summaries.
+pub fn top_findings(report: &security::Report) -> Vec<&Finding> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.severity <= Severity::High)
+        .take(TOP_FINDINGS)
+        .collect()
+}
 
 /// YAML for one object, readable by kubectl's YAML 1.1 reader as is (serde-saphyr quotes `yes`,
 /// `0644`, `1e3` and friends).
@@ -28,11 +41,27 @@ fn header(bundle: &Bundle) -> String {
         bundle.mode,
         bundle.mode.summary()
     )];
-    let pss = pss::evaluate_pod(&bundle.pod, pss::PolicyVersion::Latest);
+    let report = security::assess(bundle);
     lines.push(format!(
         "Pod Security level: {} (policy {})",
-        pss.level, pss.version
+        report.pss.level, report.pss.version
     ));
+    let top = top_findings(&report);
+    if !top.is_empty() {
+        lines.push(format!(
+            "Top findings (all of them: `podwiz explain {}`):",
+            bundle.mode
+        ));
+        for finding in top {
+            lines.push(format!(
+                "  [{}] {} ({}: {})",
+                finding.severity.as_str(),
+                finding.title,
+                finding.object,
+                finding.field
+            ));
+        }
+    }
     if bundle.host_steps.is_empty() {
         lines.push("Host steps: none".into());
     } else {
@@ -81,16 +110,30 @@ struct BundleJson<'a> {
     objects: Vec<Object>,
     host_steps: &'a [crate::scenario::HostStep],
     usage: &'a [crate::scenario::UsageHint],
+    security: SecuritySummary<'a>,
 }
 
-/// `{"mode", "options", "objects", "host_steps", "usage"}`.
+#[derive(Serialize)]
+struct SecuritySummary<'a> {
+    level: security::pss::Level,
+    version: String,
+    top_findings: Vec<&'a Finding>,
+}
+
+/// `{"mode", "options", "objects", "host_steps", "usage", "security": {"level", "version", "top_findings"}}`.
 pub fn bundle_json_value(bundle: &Bundle) -> Result<serde_json::Value, serde_json::Error> {
+    let report = security::assess(bundle);
     let doc = BundleJson {
         mode: bundle.mode,
         options: &bundle.options,
         objects: bundle.objects(),
         host_steps: &bundle.host_steps,
         usage: &bundle.usage,
+        security: SecuritySummary {
+            level: report.pss.level,
+            version: report.pss.version.to_string(),
+            top_findings: top_findings(&report),
+        },
     };
     serde_json::to_value(doc)
 }

@@ -199,6 +199,8 @@ proptest! {
         ],
         1..5,
     )) {
+        // The first word is the program and must not be blank (a validation rule); the rest is free.
+        let words: Vec<String> = std::iter::once("sh".to_string()).chain(words).collect();
         let options = Options { command: Some(words.clone()), ..Options::default() };
         let bundle = scenario::build(Mode::RootfulPriv, &options).expect("valid");
         let yaml = render::object_yaml(&Object::Pod(bundle.pod.clone())).expect("yaml");
@@ -217,6 +219,7 @@ fn generated_arbitrary_strings_survive_kubectls_reader() {
     let mut pods = Vec::new();
     for _ in 0..200 {
         let words = strategy.new_tree(&mut runner).expect("tree").current();
+        let words: Vec<String> = std::iter::once("sh".to_string()).chain(words).collect();
         let options = Options {
             command: Some(words),
             ..Options::default()
@@ -241,4 +244,29 @@ fn generated_arbitrary_strings_survive_kubectls_reader() {
     for (got, pod) in read.iter().zip(&pods) {
         assert_eq!(got, &serde_json::to_value(pod).expect("json"));
     }
+}
+
+#[test]
+fn the_header_and_json_carry_the_level_and_top_findings() {
+    let bundle = scenario::build(Mode::Remote, &Options::default()).expect("valid");
+    let yaml = render::bundle_yaml(&bundle).expect("yaml");
+    let header: Vec<&str> = yaml.lines().take_while(|l| l.starts_with('#')).collect();
+    assert!(
+        header
+            .iter()
+            .any(|l| l.starts_with("# Pod Security level: privileged")),
+        "{header:#?}"
+    );
+    assert!(
+        header
+            .iter()
+            .any(|l| l.contains("[critical]") && l.contains("spec.volumes[0].hostPath")),
+        "{header:#?}"
+    );
+    let json = render::bundle_json_value(&bundle).expect("json");
+    assert_eq!(json["security"]["level"], "privileged");
+    assert_eq!(json["security"]["top_findings"][0]["severity"], "critical");
+    let bundle = scenario::build(Mode::RootlessNoPriv, &Options::default()).expect("valid");
+    let json = render::bundle_json_value(&bundle).expect("json");
+    assert_eq!(json["security"]["level"], "baseline");
 }

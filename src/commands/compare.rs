@@ -1,7 +1,18 @@
+//! `podwiz compare [-o text|json|markdown]`: the six modes side by side.
+
+use std::io::Write;
 use std::process::ExitCode;
 
-use crate::cli::CompareArgs;
+use crate::cli::{CompareArgs, TableFormat};
+use crate::security::compare;
 
-pub fn run(_args: &CompareArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("'compare' is not available in this build yet")
+pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
+    let rows = compare::rows();
+    let text = match args.output {
+        TableFormat::Text => compare::text_table(&rows),
+        TableFormat::Markdown => compare::markdown_table(&rows),
+        TableFormat::Json => serde_json::to_string_pretty(&rows)? + "\n",
+    };
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,7 +1,109 @@
+//! `podwiz explain MODE [options] [-o text|json]`: the security report of a bundle.
+
+use std::io::Write;
 use std::process::ExitCode;
 
-use crate::cli::ExplainArgs;
+use crate::cli::{ExplainArgs, TextOrJson};
+use crate::scenario;
+use crate::security::assets::{Scope, label};
+use crate::security::compare::wrap;
+use crate::security::{self, Report};
 
-pub fn run(_args: &ExplainArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("'explain' is not available in this build yet")
+const WIDTH: usize = 100;
+
+pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
+    let bundle = scenario::build(args.mode.mode, &args.mode.options())?;
+    let report = security::assess(&bundle);
+    let text = match args.output {
+        TextOrJson::Json => serde_json::to_string_pretty(&report)? + "\n",
+        TextOrJson::Text => text(&report),
+    };
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bullet(out: &mut String, indent: &str, text: &str) {
+    let first = format!("{indent}- ");
+    let rest = format!("{indent}  ");
+    let wrapped = wrap(&format!("{first}{text}"), WIDTH, &rest);
+    out.push_str(&wrapped);
+}
+
+/// The human-readable report: severity is always a word and a symbol, never colour alone.
+pub fn text(report: &Report) -> String {
+    let mut out = format!(
+        "podwiz explain {}: {}\n\n",
+        report.mode,
+        report.mode.summary()
+    );
+
+    out.push_str(&format!(
+        "{}: {}\n",
+        label("pss_heading"),
+        label("pss_line")
+            .replace("{level}", report.pss.level.as_str())
+            .replace("{version}", &report.pss.version.to_string())
+    ));
+    for (heading, violations) in [
+        ("pss_baseline_heading", &report.pss.violations.baseline),
+        ("pss_restricted_heading", &report.pss.violations.restricted),
+    ] {
+        if !violations.is_empty() {
+            out.push_str(&format!("  {}\n", label(heading)));
+            for v in violations {
+                bullet(&mut out, "    ", v);
+            }
+        }
+    }
+
+    out.push_str(&format!(
+        "\n{} ({})\n",
+        label("findings_heading"),
+        report.findings.len()
+    ));
+    if report.findings.is_empty() {
+        out.push_str(&format!("  {}\n", label("findings_none")));
+    }
+    for f in &report.findings {
+        out.push_str(&format!(
+            "  [{} {}] {}\n",
+            f.severity.symbol(),
+            f.severity.as_str().to_uppercase(),
+            f.title
+        ));
+        out.push_str(&format!("      {} {}\n", f.object, f.field));
+        out.push_str(&wrap(&format!("      {}", f.detail), WIDTH, "      "));
+        out.push_str(&wrap(&format!("      ({})", f.source), WIDTH, "       "));
+    }
+
+    out.push_str(&format!("\n{}\n", label("grants_heading")));
+    for (scope, key) in [(Scope::Pod, "grants_pod"), (Scope::Node, "grants_node")] {
+        let grants: Vec<_> = report.grants.iter().filter(|g| g.scope == scope).collect();
+        if grants.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("  {}:\n", label(key)));
+        for g in grants {
+            bullet(&mut out, "    ", &g.text);
+        }
+    }
+
+    out.push_str(&format!("\n{}\n", label("host_changes_heading")));
+    if report.host_changes.is_empty() {
+        out.push_str(&format!("  {}\n", label("host_changes_none")));
+    }
+    for change in &report.host_changes {
+        bullet(&mut out, "  ", change);
+    }
+
+    out.push_str(&format!("\n{}\n", label("requirements_heading")));
+    for requirement in &report.requirements {
+        bullet(&mut out, "  ", requirement);
+    }
+
+    out.push_str(&format!("\n{}\n", label("works_inside_heading")));
+    for item in &report.works_inside {
+        bullet(&mut out, "  ", item);
+    }
+    out
 }

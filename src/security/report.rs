@@ -1,0 +1,211 @@
+//! The security report of a bundle: Pod Security level, findings on every object, what an attacker
+//! gets, host changes, requirements and what works inside. Pure.
+
+use serde::Serialize;
+
+use super::assets::{self, Scope, When, assets};
+use super::findings::{self, Finding};
+use super::pss::{self, PssResult};
+use crate::scenario::{Bundle, Mode, Resolved, Selinux, Storage};
+
+/// What an attacker who controls the pod gets, in the pod or on the node.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Grant {
+    pub scope: Scope,
+    pub text: String,
+    pub source: String,
+}
+
+/// Everything `podwiz explain` shows, and what the wizard's review builds on.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    pub mode: Mode,
+    pub options: Resolved,
+    pub pss: PssResult,
+    /// Critical first, then by field.
+    pub findings: Vec<Finding>,
+    pub grants: Vec<Grant>,
+    pub host_changes: Vec<String>,
+    pub requirements: Vec<String>,
+    pub works_inside: Vec<String>,
+}
+
+/// Facts about a bundle that the asset conditions test.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Facts {
+    /// A container of the pod is privileged.
+    pub privileged: bool,
+    /// The pod has a user namespace (hostUsers: false or the CRI-O annotation).
+    pub userns: bool,
+    /// `spec.hostUsers: false` (Kubernetes' own user namespace).
+    pub hostusers: bool,
+    /// The pod's first container runs as uid 0.
+    pub root: bool,
+    /// A container adds SYS_ADMIN (or ALL).
+    pub sys_admin: bool,
+    /// A container engine socket is mounted.
+    pub socket: bool,
+    /// The pod mounts a hostPath.
+    pub hostpath: bool,
+    /// The pod gets /dev/fuse from a provider.
+    pub fuse: bool,
+}
+
+impl Facts {
+    pub const NAMES: [&'static str; 8] = [
+        "privileged",
+        "userns",
+        "hostusers",
+        "root",
+        "sys_admin",
+        "socket",
+        "hostpath",
+        "fuse",
+    ];
+
+    pub fn of(bundle: &Bundle) -> Facts {
+        let meta = &bundle.pod.metadata;
+        let default_spec = Default::default();
+        let spec = bundle.pod.spec.as_ref().unwrap_or(&default_spec);
+        let containers = &spec.containers;
+        let sc = |c: &k8s_openapi::api::core::v1::Container| c.security_context.clone();
+        let host_paths: Vec<&str> = spec
+            .volumes
+            .iter()
+            .flatten()
+            .filter_map(|v| v.host_path.as_ref().map(|h| h.path.as_str()))
+            .collect();
+        Facts {
+            privileged: containers
+                .iter()
+                .any(|c| sc(c).and_then(|s| s.privileged) == Some(true)),
+            userns: findings::has_user_namespace(meta, spec),
+            hostusers: spec.host_users == Some(false),
+            root: containers.first().is_some_and(|c| {
+                findings::runs_as_root(c.security_context.as_ref(), spec.security_context.as_ref())
+            }),
+            sys_admin: containers.iter().any(|c| {
+                sc(c)
+                    .and_then(|s| s.capabilities)
+                    .and_then(|caps| caps.add)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|cap| findings::normalize_capability(cap))
+                    .any(|cap| cap == "SYS_ADMIN" || cap == "ALL")
+            }),
+            socket: host_paths
+                .iter()
+                .any(|p| findings::engine_socket(p).is_some()),
+            hostpath: !host_paths.is_empty(),
+            fuse: bundle.options.fuse.is_some(),
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<bool> {
+        Some(match name {
+            "privileged" => self.privileged,
+            "userns" => self.userns,
+            "hostusers" => self.hostusers,
+            "root" => self.root,
+            "sys_admin" => self.sys_admin,
+            "socket" => self.socket,
+            "hostpath" => self.hostpath,
+            "fuse" => self.fuse,
+            _ => return None,
+        })
+    }
+}
+
+/// The option words of a resolved bundle, as the asset conditions name them.
+fn storage_word(storage: &Option<Storage>) -> Option<&'static str> {
+    storage.as_ref().map(|s| match s {
+        Storage::Emptydir => "emptydir",
+        Storage::Hostpath(_) => "hostpath",
+        Storage::Pvc(_) => "pvc",
+        Storage::None => "none",
+    })
+}
+
+/// Whether an asset condition holds for a mode, its options and facts.
+pub fn applies(when: &When, mode: Mode, o: &Resolved, facts: &Facts) -> bool {
+    let any = |list: &[String], value: Option<&str>| {
+        list.is_empty() || value.is_some_and(|v| list.iter().any(|w| w == v))
+    };
+    let facts_hold = when.facts.iter().all(|f| match f.strip_prefix('!') {
+        Some(name) => facts.get(name) == Some(false),
+        None => facts.get(f) == Some(true),
+    });
+    facts_hold
+        && any(&when.modes, Some(mode.id()))
+        && any(&when.userns, o.userns.map(|u| u.as_str()))
+        && any(&when.userns_shape, o.userns_shape.map(|u| u.as_str()))
+        && any(&when.fuse, o.fuse.map(|f| f.as_str()))
+        && any(&when.storage, storage_word(&o.storage))
+        && any(&when.selinux, o.selinux.map(|s| s.as_str()))
+        && any(&when.platform, Some(o.platform.as_str()))
+}
+
+/// The findings on every object of the bundle, and on the nodes, sorted.
+pub fn bundle_findings(bundle: &Bundle) -> Vec<Finding> {
+    let mut out = findings::findings_for_pod_object(&bundle.pod);
+    if let Some(ds) = &bundle.fuse_plugin {
+        out.extend(findings::findings_for_daemonset(ds));
+    }
+    if bundle.options.selinux == Some(Selinux::HostDisabled) {
+        out.push(findings::make(
+            "selinux-host-disabled",
+            "node",
+            "options.selinux".to_string(),
+            &[],
+        ));
+    }
+    findings::sort(&mut out);
+    out
+}
+
+/// Assess a bundle.
+pub fn assess(bundle: &Bundle) -> Report {
+    let pss = pss::evaluate_pod(&bundle.pod, pss::PolicyVersion::Latest);
+    let facts = Facts::of(bundle);
+    let a = assets();
+    let o = &bundle.options;
+    let grants = a
+        .grants
+        .iter()
+        .filter(|g| applies(&g.when, bundle.mode, o, &facts))
+        .map(|g| Grant {
+            scope: g.scope,
+            text: g.text.clone(),
+            source: g.source.clone(),
+        })
+        .collect();
+    let host_changes = bundle
+        .host_steps
+        .iter()
+        .map(|step| format!("{} [{}]", step.title, step.node_scope.describe()))
+        .collect();
+    let mut requirements =
+        vec![assets::label("requirement_pss").replace("{level}", pss.level.as_str())];
+    requirements.extend(
+        a.requirements
+            .iter()
+            .filter(|r| applies(&r.when, bundle.mode, o, &facts))
+            .map(|r| r.text.clone()),
+    );
+    let works_inside = a
+        .works_inside
+        .iter()
+        .filter(|w| applies(&w.when, bundle.mode, o, &facts))
+        .map(|w| w.text.clone())
+        .collect();
+    Report {
+        mode: bundle.mode,
+        options: bundle.options.clone(),
+        pss,
+        findings: bundle_findings(bundle),
+        grants,
+        host_changes,
+        requirements,
+        works_inside,
+    }
+}
