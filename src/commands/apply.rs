@@ -1,7 +1,216 @@
+//! `podwiz apply MODE`: confirm, server-side dry-run, server-side apply, roll back on failure,
+//! watch the Pod. The work is `cluster::apply`; this prints its progress as lines.
+//!
+//! The plan (context, server, namespace, objects) and the prompt go to stderr; progress lines
+//! and the result go to stdout. Without a terminal on stdin and without `--yes`, it refuses
+//! (exit 3) before any network request.
+
+use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use crate::cli::ApplyArgs;
+use crate::cluster::apply::{
+    self as engine, ApplyEvent, ApplyOptions, ApplyPlan, ApplyReport, Outcome, Stage,
+};
+use crate::cluster::{Connection, client, context};
+use crate::exit::Refused;
+use crate::scenario;
 
-pub fn run(_args: &ApplyArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("'apply' is not available in this build yet")
+pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
+    let options = args.mode.options();
+    let bundle = scenario::build(args.mode.mode, &options)?;
+    let (info, config) = context::load(&args.cluster, bundle.options.namespace.as_deref())?;
+    let plan = ApplyPlan::new(info, &bundle);
+    let interactive = std::io::stdin().is_terminal();
+
+    let heading = if args.dry_run {
+        "Server-side dry-run (nothing is written):"
+    } else {
+        "podwiz will server-side apply (field manager \"podwiz\"):"
+    };
+    eprintln!("{heading}\n{}", plan.describe());
+    if !args.dry_run && !args.yes && !interactive {
+        return Err(Refused(format!(
+            "not applied: no terminal to confirm on (stdin is not a TTY); re-run with --yes to apply to context \"{}\" ({}), or with --dry-run to only validate",
+            plan.info.context, plan.info.server
+        ))
+        .into());
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let conn = runtime.block_on(client::connect_with(plan.info.clone(), config))?;
+    let opts = ApplyOptions {
+        dry_run: args.dry_run,
+        force_conflicts: args.force_conflicts,
+        wait: Duration::from_secs(args.wait),
+        fail_write: None,
+    };
+
+    if args.dry_run {
+        let report = runtime.block_on(run_printing(&conn, &plan, &opts))?;
+        print_summary(&plan, &report);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !args.yes {
+        // Interactive: validate first, then ask.
+        let dry = ApplyOptions {
+            dry_run: true,
+            ..opts.clone()
+        };
+        runtime.block_on(run_printing(&conn, &plan, &dry))?;
+        if !confirm(&plan)? {
+            return Err(Refused("not applied: not confirmed".into()).into());
+        }
+    }
+    let report = runtime.block_on(run_printing(&conn, &plan, &opts))?;
+    print_summary(&plan, &report);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Asks y/N on stderr, reads a line from stdin.
+fn confirm(plan: &ApplyPlan) -> anyhow::Result<bool> {
+    let mut err = std::io::stderr().lock();
+    write!(
+        err,
+        "Apply {} object(s) to context \"{}\" ({}), namespace \"{}\"? [y/N] ",
+        plan.objects.len(),
+        plan.info.context,
+        plan.info.server,
+        plan.namespace
+    )?;
+    err.flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
+
+async fn run_printing(
+    conn: &Connection,
+    plan: &ApplyPlan,
+    opts: &ApplyOptions,
+) -> Result<ApplyReport, engine::ApplyError> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let printer = async {
+        while let Some(event) = rx.recv().await {
+            if let Some(text) = event_line(plan, &event) {
+                println!("{text}");
+            }
+        }
+    };
+    let (result, ()) = tokio::join!(engine::apply(conn, plan, opts, tx), printer);
+    result
+}
+
+fn warning_lines(warnings: &[String]) -> String {
+    warnings
+        .iter()
+        .map(|w| format!("\n    Warning: {w}"))
+        .collect()
+}
+
+/// One progress line (plus indented warnings), or None for events the CLI does not show.
+pub fn event_line(plan: &ApplyPlan, event: &ApplyEvent) -> Option<String> {
+    let label = |i: &usize| plan.label(*i);
+    Some(match event {
+        ApplyEvent::Stage { stage } => match stage {
+            Stage::DryRun => "Dry-run:".to_string(),
+            Stage::Apply => "Apply:".to_string(),
+            Stage::RollBack => "Rolling back what this apply created:".to_string(),
+            Stage::Watch => "Pod:".to_string(),
+        },
+        ApplyEvent::DryRunStarted { .. } | ApplyEvent::Applying { .. } => return None,
+        ApplyEvent::DryRunOk { index, warnings } => {
+            format!("  valid     {}{}", label(index), warning_lines(warnings))
+        }
+        ApplyEvent::DryRunFailed { index, message } => {
+            format!("  REJECTED  {}: {message}", label(index))
+        }
+        ApplyEvent::DryRunDeferred { index, reason } => {
+            format!("  deferred  {}: {reason}", label(index))
+        }
+        ApplyEvent::Applied {
+            index,
+            created,
+            changed,
+            warnings,
+        } => {
+            let what = match (created, changed) {
+                (true, _) => "created  ",
+                (false, true) => "configured",
+                (false, false) => "unchanged",
+            };
+            format!("  {what:<9} {}{}", label(index), warning_lines(warnings))
+        }
+        ApplyEvent::Failed { index, message } => format!("  FAILED    {}: {message}", label(index)),
+        ApplyEvent::Skipped { index } => {
+            format!(
+                "  skipped   {}: not applied (another object failed)",
+                label(index)
+            )
+        }
+        ApplyEvent::RolledBack { index, note } => format!(
+            "  deleted   {}{}",
+            label(index),
+            note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default()
+        ),
+        ApplyEvent::RollbackFailed { index, message } => format!(
+            "  LEFT BEHIND {}: could not delete it: {message}",
+            label(index)
+        ),
+        ApplyEvent::PodPhase { status } => {
+            if status.final_ && status.timed_out {
+                return None; // printed by the summary
+            }
+            format!("  {}", status.describe())
+        }
+    })
+}
+
+fn print_summary(plan: &ApplyPlan, report: &ApplyReport) {
+    let count = |f: fn(&Outcome) -> bool| report.objects.iter().filter(|o| f(&o.outcome)).count();
+    if report.dry_run {
+        let deferred = count(|o| matches!(o, Outcome::NotValidated { .. }));
+        println!(
+            "Dry-run done: {} object(s) accepted by the API server{}; nothing was written.",
+            count(|o| *o == Outcome::Validated),
+            if deferred > 0 {
+                format!(", {deferred} to be validated once their namespace exists")
+            } else {
+                String::new()
+            }
+        );
+        return;
+    }
+    println!(
+        "Applied to context \"{}\": {} created, {} configured, {} unchanged.",
+        plan.info.context,
+        count(|o| *o == Outcome::Created),
+        count(|o| *o == Outcome::Configured),
+        count(|o| *o == Outcome::Unchanged),
+    );
+    if let Some(pod) = &report.pod {
+        let pod_ref = plan
+            .pod_index()
+            .map(|i| plan.objects[i].reference())
+            .unwrap_or_else(|| "pod".into());
+        let after = if pod.timed_out {
+            " (after waiting; --wait SECONDS to wait longer)"
+        } else {
+            ""
+        };
+        println!("{pod_ref}: {}{after}", pod.describe());
+    }
+    if !report.usage.is_empty() {
+        println!("Then try:");
+        for hint in &report.usage {
+            println!("  # {}\n  {}", hint.title, hint.command);
+        }
+    }
 }
