@@ -9,3 +9,4 @@ pub mod exit;
 pub mod render;
 pub mod scenario;
 pub mod security;
+pub mod tui;

@@ -1,0 +1,48 @@
+//! Everything that can happen to the wizard arrives as a `Msg`; everything it wants done outside
+//! itself leaves as an `Effect`. Async work (cluster, apply) answers with messages.
+
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use super::state::ClusterStatus;
+
+#[derive(Clone, Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Paste(String),
+    Resize(u16, u16),
+    /// The cluster line: context read, server answered, or why not.
+    Cluster(ClusterStatus),
+    /// The result of an `Effect::Copy`: what the status line should say.
+    Copied(Result<String, String>),
+    /// The result of an `Effect::Save`.
+    Saved(SaveOutcome),
+    /// A progress line of an apply (when the wizard applies itself).
+    Apply(String),
+    /// SIGTERM, SIGINT or SIGHUP: leave cleanly.
+    Signal,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SaveOutcome {
+    Wrote { files: usize, dir: String },
+    NotEmpty { dir: String },
+    Failed(String),
+}
+
+/// Work for the runtime. The update function never performs I/O itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Put `text` on the clipboard; `what` is for the status line ("3 documents").
+    Copy {
+        text: String,
+        what: String,
+    },
+    /// Write the saved files (from `render::out_dir_files`) into `dir`.
+    Save {
+        dir: String,
+        files: Vec<crate::render::OutFile>,
+        force: bool,
+    },
+    Quit,
+}

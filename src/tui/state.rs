@@ -1,0 +1,765 @@
+//! The wizard's state. Everything the view shows is here or derived from it (`Preview`).
+
+use crate::render;
+use crate::scenario::options::Applicable;
+use crate::scenario::{
+    Bundle, Fuse, Mode, OptionError, Options, Platform, Selinux, Storage, Userns, UsernsShape,
+};
+
+use super::assess::{self, SecurityView};
+use super::theme::Theme;
+use super::yaml;
+
+/// The steps of the walk, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    Start,
+    Runs,
+    Way,
+    Options,
+    Review,
+}
+
+impl Screen {
+    pub const ALL: [Screen; 5] = [
+        Screen::Start,
+        Screen::Runs,
+        Screen::Way,
+        Screen::Options,
+        Screen::Review,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Screen::Start => "Start",
+            Screen::Runs => "Root or rootless",
+            Screen::Way => "Privilege",
+            Screen::Options => "Options",
+            Screen::Review => "Review",
+        }
+    }
+}
+
+/// A screen drawn over the current step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Overlay {
+    Help,
+    Compare,
+}
+
+/// Step 2: who Podman runs as inside the pod.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Runs {
+    Root,
+    Rootless,
+}
+
+impl Runs {
+    pub const ALL: [Runs; 2] = [Runs::Root, Runs::Rootless];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Runs::Root => "As root (uid 0 in the container)",
+            Runs::Rootless => "Rootless (uid 1000 in the container)",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Runs::Root => "runs.root",
+            Runs::Rootless => "runs.rootless",
+        }
+    }
+}
+
+/// Step 3: privileged or not, or one of the special ways.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Way {
+    Privileged,
+    Unprivileged,
+    Remote,
+    Userns,
+}
+
+impl Way {
+    pub const ALL: [Way; 4] = [Way::Privileged, Way::Unprivileged, Way::Remote, Way::Userns];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Way::Privileged => "Privileged pod",
+            Way::Unprivileged => "Not privileged (capabilities, /dev/fuse)",
+            Way::Remote => "podman-remote through the node's socket",
+            Way::Userns => "Locked-down user namespace",
+        }
+    }
+
+    /// The mode this way lands on after `runs`.
+    pub fn mode(self, runs: Runs) -> Mode {
+        match (self, runs) {
+            (Way::Privileged, Runs::Root) => Mode::RootfulPriv,
+            (Way::Privileged, Runs::Rootless) => Mode::RootlessPriv,
+            (Way::Unprivileged, Runs::Root) => Mode::RootfulNoPriv,
+            (Way::Unprivileged, Runs::Rootless) => Mode::RootlessNoPriv,
+            (Way::Remote, _) => Mode::Remote,
+            (Way::Userns, _) => Mode::Userns,
+        }
+    }
+}
+
+/// One row of the options form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    Name,
+    Namespace,
+    Image,
+    Storage,
+    StorageArg,
+    Fuse,
+    Selinux,
+    Userns,
+    UsernsShape,
+    Platform,
+    CreateNamespace,
+    Continue,
+}
+
+impl Field {
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Name => "Name",
+            Field::Namespace => "Namespace",
+            Field::Image => "Image",
+            Field::Storage => "Storage",
+            Field::StorageArg => "  path/claim",
+            Field::Fuse => "/dev/fuse",
+            Field::Selinux => "SELinux",
+            Field::Userns => "User namespace",
+            Field::UsernsShape => "Userns shape",
+            Field::Platform => "Platform",
+            Field::CreateNamespace => "Create namespace",
+            Field::Continue => "Review the manifests",
+        }
+    }
+
+    pub fn is_text(self) -> bool {
+        matches!(
+            self,
+            Field::Name | Field::Namespace | Field::Image | Field::StorageArg
+        )
+    }
+
+    /// The CLI flag whose errors belong to this row.
+    pub fn for_flag(flag: &str) -> Option<Field> {
+        Some(match flag {
+            "--name" => Field::Name,
+            "--namespace" => Field::Namespace,
+            "--image" => Field::Image,
+            "--storage" => Field::Storage,
+            "--fuse" => Field::Fuse,
+            "--selinux" => Field::Selinux,
+            "--userns" => Field::Userns,
+            "--userns-shape" => Field::UsernsShape,
+            "--platform" => Field::Platform,
+            "--create-namespace" => Field::CreateNamespace,
+            _ => return None,
+        })
+    }
+}
+
+/// The kinds of storage, without their argument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StorageKind {
+    Emptydir,
+    Hostpath,
+    Pvc,
+    None,
+}
+
+impl StorageKind {
+    pub fn word(self) -> &'static str {
+        match self {
+            StorageKind::Emptydir => "emptydir",
+            StorageKind::Hostpath => "hostpath",
+            StorageKind::Pvc => "pvc",
+            StorageKind::None => "none",
+        }
+    }
+    pub const ALL: [StorageKind; 4] = [
+        StorageKind::Emptydir,
+        StorageKind::Hostpath,
+        StorageKind::Pvc,
+        StorageKind::None,
+    ];
+}
+
+/// What the user typed and picked. Kept whatever the mode, so going back loses nothing; only the
+/// options that apply to the chosen mode are used.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Form {
+    pub name: String,
+    pub namespace: String,
+    pub image: String,
+    pub storage: Option<StorageKind>,
+    pub storage_arg: String,
+    pub fuse: Option<Fuse>,
+    pub selinux: Option<Selinux>,
+    pub userns: Option<Userns>,
+    pub userns_shape: Option<UsernsShape>,
+    pub platform: Option<Platform>,
+    pub create_namespace: bool,
+}
+
+fn text(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+impl Form {
+    /// The rows shown for `mode`.
+    pub fn fields(&self, mode: Mode) -> Vec<Field> {
+        let a = Applicable::for_mode(mode);
+        let mut f = vec![Field::Name, Field::Namespace, Field::Image];
+        if a.storage {
+            f.push(Field::Storage);
+            if matches!(self.storage, Some(StorageKind::Hostpath | StorageKind::Pvc)) {
+                f.push(Field::StorageArg);
+            }
+        }
+        if a.fuse {
+            f.push(Field::Fuse);
+        }
+        if a.selinux {
+            f.push(Field::Selinux);
+        }
+        if a.userns {
+            f.push(Field::Userns);
+            f.push(Field::UsernsShape);
+        }
+        f.push(Field::Platform);
+        f.push(Field::CreateNamespace);
+        f.push(Field::Continue);
+        f
+    }
+
+    /// The options for `mode`, with the CLI's checks and messages. The error names its row.
+    pub fn options(&self, mode: Mode) -> Result<Options, (Field, OptionError)> {
+        let a = Applicable::for_mode(mode);
+        let storage = match (a.storage, self.storage) {
+            (true, Some(kind @ (StorageKind::Hostpath | StorageKind::Pvc))) => Some(
+                format!("{}:{}", kind.word(), self.storage_arg.trim())
+                    .parse::<Storage>()
+                    .map_err(|e| (Field::StorageArg, e))?,
+            ),
+            (true, Some(StorageKind::Emptydir)) => Some(Storage::Emptydir),
+            (true, Some(StorageKind::None)) => Some(Storage::None),
+            _ => None,
+        };
+        let options = Options {
+            name: text(&self.name),
+            namespace: text(&self.namespace),
+            image: text(&self.image),
+            command: None,
+            userns: self.userns.filter(|_| a.userns),
+            userns_shape: self.userns_shape.filter(|_| a.userns),
+            fuse: self.fuse.filter(|_| a.fuse),
+            storage,
+            selinux: self.selinux.filter(|_| a.selinux),
+            platform: self.platform,
+            create_namespace: self.create_namespace,
+        };
+        match options.resolve(mode) {
+            Ok(_) => Ok(options),
+            Err(e) => {
+                let field = match Field::for_flag(e.flag) {
+                    Some(Field::Storage)
+                        if matches!(
+                            self.storage,
+                            Some(StorageKind::Hostpath | StorageKind::Pvc)
+                        ) =>
+                    {
+                        Field::StorageArg
+                    }
+                    Some(f) => f,
+                    None => Field::Name,
+                };
+                Err((field, e))
+            }
+        }
+    }
+
+    /// The text of a text row.
+    pub fn text_mut(&mut self, field: Field) -> Option<&mut String> {
+        match field {
+            Field::Name => Some(&mut self.name),
+            Field::Namespace => Some(&mut self.namespace),
+            Field::Image => Some(&mut self.image),
+            Field::StorageArg => Some(&mut self.storage_arg),
+            _ => None,
+        }
+    }
+
+    pub fn text(&self, field: Field) -> Option<&str> {
+        match field {
+            Field::Name => Some(&self.name),
+            Field::Namespace => Some(&self.namespace),
+            Field::Image => Some(&self.image),
+            Field::StorageArg => Some(&self.storage_arg),
+            _ => None,
+        }
+    }
+
+    /// Step a choice row forward (+1) or back (-1); `None` ("default") is part of the cycle.
+    pub fn cycle(&mut self, field: Field, delta: i32) {
+        fn step<T: Copy + PartialEq>(all: &[T], cur: Option<T>, delta: i32) -> Option<T> {
+            let n = all.len() as i32 + 1;
+            let idx = cur
+                .and_then(|c| all.iter().position(|x| *x == c))
+                .map_or(0, |i| i as i32 + 1);
+            let next = (idx + delta).rem_euclid(n);
+            (next > 0).then(|| all[next as usize - 1])
+        }
+        match field {
+            Field::Storage => self.storage = step(&StorageKind::ALL, self.storage, delta),
+            Field::Fuse => {
+                self.fuse = step(
+                    &[
+                        Fuse::DevicePlugin,
+                        Fuse::GenericDevicePlugin,
+                        Fuse::CrioDevices,
+                    ],
+                    self.fuse,
+                    delta,
+                )
+            }
+            Field::Selinux => {
+                self.selinux = step(
+                    &[Selinux::EngineType, Selinux::HostDisabled, Selinux::None],
+                    self.selinux,
+                    delta,
+                )
+            }
+            Field::Userns => {
+                self.userns = step(
+                    &[Userns::Hostusers, Userns::CrioAnnotation],
+                    self.userns,
+                    delta,
+                )
+            }
+            Field::UsernsShape => {
+                self.userns_shape = step(
+                    &[UsernsShape::Rootful, UsernsShape::Rootless],
+                    self.userns_shape,
+                    delta,
+                )
+            }
+            Field::Platform => {
+                self.platform = step(
+                    &[Platform::Kubernetes, Platform::Openshift],
+                    self.platform,
+                    delta,
+                )
+            }
+            Field::CreateNamespace => self.create_namespace = !self.create_namespace,
+            _ => {}
+        }
+    }
+
+    /// The explicit choice of a choice row, as the CLI word (`None`: the mode's default).
+    pub fn choice(&self, field: Field) -> Option<String> {
+        match field {
+            Field::Storage => self.storage.map(|s| s.word().to_string()),
+            Field::Fuse => self.fuse.map(|v| v.to_string()),
+            Field::Selinux => self.selinux.map(|v| v.to_string()),
+            Field::Userns => self.userns.map(|v| v.to_string()),
+            Field::UsernsShape => self.userns_shape.map(|v| v.to_string()),
+            Field::Platform => self.platform.map(|v| v.to_string()),
+            Field::CreateNamespace => Some(if self.create_namespace { "yes" } else { "no" }.into()),
+            _ => None,
+        }
+    }
+}
+
+/// One tab of the review: a manifest, all of them, or the host steps.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Doc {
+    pub title: String,
+    pub yaml: String,
+    /// Per line: the finding indices it carries (empty: no risk).
+    pub risks: Vec<Vec<usize>>,
+    pub is_yaml: bool,
+}
+
+/// Everything derived from the choices: recomputed when they change, never in the view.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Preview {
+    pub bundle: Bundle,
+    /// Exactly what `podwiz generate` prints for the same choices.
+    pub all_yaml: String,
+    pub docs: Vec<Doc>,
+    pub security: SecurityView,
+}
+
+impl Preview {
+    pub fn new(bundle: Bundle) -> Result<Preview, String> {
+        let all_yaml = render::bundle_yaml(&bundle).map_err(|e| e.to_string())?;
+        let security = assess::assess(&bundle);
+        let mut docs = Vec::new();
+        let mut pod_doc = None;
+        for object in bundle.objects() {
+            let body = render::object_yaml(&object).map_err(|e| e.to_string())?;
+            let risks = if matches!(object, crate::scenario::Object::Pod(_)) {
+                let paths = yaml::line_paths(&body);
+                paths
+                    .iter()
+                    .map(|p| {
+                        security
+                            .findings
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, f)| yaml::path_covers(&f.field, p))
+                            .map(|(i, _)| i)
+                            .collect()
+                    })
+                    .collect()
+            } else {
+                vec![Vec::new(); body.lines().count()]
+            };
+            if matches!(object, crate::scenario::Object::Pod(_)) {
+                pod_doc = Some(docs.len());
+            }
+            docs.push(Doc {
+                title: format!("{} {}", object.kind(), object.name()),
+                yaml: body,
+                risks,
+                is_yaml: true,
+            });
+        }
+        // The "All" tab: the Pod's risk marks carried over to its place in the stream.
+        let mut all_risks = vec![Vec::new(); all_yaml.lines().count()];
+        if let Some(pod) = pod_doc {
+            let pod_yaml = &docs[pod].yaml;
+            if let Some(start) = all_yaml.rfind(pod_yaml.as_str()) {
+                let first_line = all_yaml[..start].lines().count();
+                for (i, r) in docs[pod].risks.iter().enumerate() {
+                    if let Some(slot) = all_risks.get_mut(first_line + i) {
+                        slot.clone_from(r);
+                    }
+                }
+            }
+        }
+        docs.insert(
+            0,
+            Doc {
+                title: "All".into(),
+                yaml: all_yaml.clone(),
+                risks: all_risks,
+                is_yaml: true,
+            },
+        );
+        let host = host_steps_text(&bundle);
+        docs.push(Doc {
+            title: "Host steps".into(),
+            risks: vec![Vec::new(); host.lines().count()],
+            yaml: host,
+            is_yaml: false,
+        });
+        Ok(Preview {
+            bundle,
+            all_yaml,
+            docs,
+            security,
+        })
+    }
+}
+
+fn host_steps_text(bundle: &Bundle) -> String {
+    if bundle.host_steps.is_empty() {
+        return "No host steps: the manifests are all this mode needs.\n".into();
+    }
+    let mut s = String::new();
+    for (i, step) in bundle.host_steps.iter().enumerate() {
+        s.push_str(&format!("{}. {}\n", i + 1, step.title));
+        s.push_str(&format!("   on: {}\n", step.node_scope.describe()));
+        s.push_str(&format!("   why: {}\n", step.why));
+        for c in &step.commands {
+            s.push_str(&format!("   $ {c}\n"));
+        }
+        for f in &step.files {
+            let verb = if f.append { "append to" } else { "write" };
+            s.push_str(&format!("   {verb} {}:\n", f.path));
+            for line in f.content.lines() {
+                s.push_str(&format!("     | {line}\n"));
+            }
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// What the cluster line says. Filled in by messages, never waited for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClusterStatus {
+    Loading,
+    /// Kubeconfig read; the API server not asked yet.
+    Context {
+        context: String,
+        namespace: String,
+        server: String,
+    },
+    /// The API server answered.
+    Connected {
+        context: String,
+        namespace: String,
+        server: String,
+    },
+    /// A context but no answer from its server.
+    Unreachable {
+        context: String,
+        reason: String,
+    },
+    NoContext(String),
+}
+
+/// A text input over the current screen (the save directory).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SavePrompt {
+    pub dir: String,
+    /// The directory is not empty: waiting for y/n.
+    pub confirm_overwrite: bool,
+}
+
+/// Severity of the status line message (shown with a symbol too).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusKind {
+    Info,
+    Success,
+    Error,
+}
+
+#[derive(Clone, Debug)]
+pub struct App {
+    pub screen: Screen,
+    pub overlay: Option<Overlay>,
+    pub theme: Theme,
+    pub runs: Runs,
+    pub runs_cursor: usize,
+    pub way_cursor: usize,
+    pub mode: Mode,
+    pub form: Form,
+    pub field_cursor: usize,
+    pub editing: bool,
+    /// The first broken rule of the current options, with its row.
+    pub error: Option<(Field, String)>,
+    pub preview: Option<Preview>,
+    pub tab: usize,
+    /// Cursor line in the review's document (scroll follows it).
+    pub line: usize,
+    pub scroll: usize,
+    pub compare_cursor: usize,
+    pub help_scroll: usize,
+    pub save: Option<SavePrompt>,
+    pub cluster: ClusterStatus,
+    pub status: Option<(StatusKind, String)>,
+    pub mouse: bool,
+    pub quit: bool,
+    /// Rows of the review's document view at the last draw (for paging).
+    pub page: usize,
+}
+
+impl App {
+    pub fn new(theme: Theme) -> App {
+        let mut app = App {
+            screen: Screen::Start,
+            overlay: None,
+            theme,
+            runs: Runs::Root,
+            runs_cursor: 0,
+            way_cursor: 0,
+            mode: Mode::RootfulPriv,
+            form: Form::default(),
+            field_cursor: 0,
+            editing: false,
+            error: None,
+            preview: None,
+            tab: 0,
+            line: 0,
+            scroll: 0,
+            compare_cursor: 0,
+            help_scroll: 0,
+            save: None,
+            cluster: ClusterStatus::Loading,
+            status: None,
+            mouse: false,
+            quit: false,
+            page: 20,
+        };
+        // The preview is built on the first key (or by the runtime right after the first
+        // frame): the start screen does not need it.
+        app.refresh_validation_only();
+        app
+    }
+
+    fn refresh_validation_only(&mut self) {
+        self.error = self
+            .form
+            .options(self.mode)
+            .err()
+            .map(|(f, e)| (f, e.to_string()));
+    }
+
+    pub fn fields(&self) -> Vec<Field> {
+        self.form.fields(self.mode)
+    }
+
+    pub fn focused_field(&self) -> Field {
+        let fields = self.fields();
+        fields[self.field_cursor.min(fields.len() - 1)]
+    }
+
+    /// Recompute what derives from the choices: validation and the preview.
+    pub fn refresh(&mut self) {
+        match self.form.options(self.mode) {
+            Ok(options) => {
+                self.error = None;
+                match crate::scenario::build(self.mode, &options)
+                    .map_err(|e| e.to_string())
+                    .and_then(Preview::new)
+                {
+                    Ok(p) => self.preview = Some(p),
+                    Err(e) => {
+                        self.error = Some((Field::Name, e));
+                        self.preview = None;
+                    }
+                }
+            }
+            Err((field, e)) => {
+                self.error = Some((field, e.to_string()));
+                // Keep the last good preview on screen while the input is being fixed.
+            }
+        }
+        let n = self.fields().len();
+        if self.field_cursor >= n {
+            self.field_cursor = n - 1;
+        }
+        if let Some(p) = &self.preview {
+            self.tab = self.tab.min(p.docs.len() - 1);
+        }
+    }
+
+    pub fn current_doc(&self) -> Option<&Doc> {
+        self.preview.as_ref().and_then(|p| p.docs.get(self.tab))
+    }
+
+    /// The options of the current choices, when they are valid.
+    pub fn options(&self) -> Option<Options> {
+        self.form.options(self.mode).ok()
+    }
+
+    /// The explanation key for what the cursor is on.
+    pub fn explain_key(&self) -> String {
+        match self.screen {
+            Screen::Start => "start".into(),
+            Screen::Runs => Runs::ALL[self.runs_cursor].key().into(),
+            Screen::Way => format!("mode.{}", Way::ALL[self.way_cursor].mode(self.runs)),
+            Screen::Options => {
+                let f = self.focused_field();
+                let word = |w: Option<String>, default: &str| w.unwrap_or_else(|| default.into());
+                let resolved = self.options().and_then(|o| o.resolve(self.mode).ok());
+                match f {
+                    Field::Storage | Field::StorageArg => {
+                        let default = resolved.as_ref().and_then(|r| r.storage.as_ref()).map_or(
+                            "emptydir".to_string(),
+                            |s| {
+                                s.to_string()
+                                    .split(':')
+                                    .next()
+                                    .unwrap_or("emptydir")
+                                    .to_string()
+                            },
+                        );
+                        format!(
+                            "storage.{}",
+                            word(self.form.choice(Field::Storage), &default)
+                        )
+                    }
+                    Field::Fuse => format!(
+                        "fuse.{}",
+                        word(
+                            self.form.choice(f),
+                            &resolved
+                                .and_then(|r| r.fuse)
+                                .map_or("generic-device-plugin".into(), |v| v.to_string())
+                        )
+                    ),
+                    Field::Selinux => format!(
+                        "selinux.{}",
+                        word(
+                            self.form.choice(f),
+                            &resolved
+                                .and_then(|r| r.selinux)
+                                .map_or("engine-type".into(), |v| v.to_string())
+                        )
+                    ),
+                    Field::Userns => format!("userns.{}", word(self.form.choice(f), "hostusers")),
+                    Field::UsernsShape => format!(
+                        "userns-shape.{}",
+                        word(
+                            self.form.choice(f),
+                            &resolved
+                                .and_then(|r| r.userns_shape)
+                                .map_or("rootful".into(), |v| v.to_string())
+                        )
+                    ),
+                    Field::Platform => {
+                        format!("platform.{}", word(self.form.choice(f), "kubernetes"))
+                    }
+                    Field::Name => "field.name".into(),
+                    Field::Namespace => "field.namespace".into(),
+                    Field::Image => "field.image".into(),
+                    Field::CreateNamespace => "field.create-namespace".into(),
+                    Field::Continue => format!("mode.{}", self.mode),
+                }
+            }
+            Screen::Review => format!("mode.{}", self.mode),
+        }
+    }
+
+    /// The `podwiz` command line that produces the same bundle.
+    pub fn cli_args(&self) -> String {
+        let mut args = vec![self.mode.id().to_string()];
+        let Some(o) = self.options() else {
+            return args.join(" ");
+        };
+        if let Some(v) = &o.name {
+            args.push(format!("--name {v}"));
+        }
+        if let Some(v) = &o.namespace {
+            args.push(format!("-n {v}"));
+        }
+        if let Some(v) = &o.image {
+            args.push(format!("--image {v}"));
+        }
+        if let Some(v) = &o.storage {
+            args.push(format!("--storage {v}"));
+        }
+        if let Some(v) = o.fuse {
+            args.push(format!("--fuse {v}"));
+        }
+        if let Some(v) = o.selinux {
+            args.push(format!("--selinux {v}"));
+        }
+        if let Some(v) = o.userns {
+            args.push(format!("--userns {v}"));
+        }
+        if let Some(v) = o.userns_shape {
+            args.push(format!("--userns-shape {v}"));
+        }
+        if let Some(v) = o.platform {
+            args.push(format!("--platform {v}"));
+        }
+        if o.create_namespace {
+            args.push("--create-namespace".into());
+        }
+        args.join(" ")
+    }
+}

@@ -1,0 +1,424 @@
+//! `update(state, msg) -> effects`: the only place the state changes. No I/O here.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind};
+
+use super::keymap::{self, Action, Context};
+use super::msg::{Effect, Msg, SaveOutcome};
+use super::state::{App, Field, Overlay, Runs, SavePrompt, Screen, StatusKind, Way};
+
+/// The key context of the current state.
+pub fn context(app: &App) -> Context {
+    if let Some(save) = &app.save {
+        return if save.confirm_overwrite {
+            Context::Confirm
+        } else {
+            Context::Prompt
+        };
+    }
+    match app.overlay {
+        Some(Overlay::Help) => return Context::Help,
+        Some(Overlay::Compare) => return Context::Compare,
+        None => {}
+    }
+    match app.screen {
+        Screen::Start => Context::Start,
+        Screen::Runs | Screen::Way => Context::List,
+        Screen::Options if app.editing => Context::Editing,
+        Screen::Options => Context::Form,
+        Screen::Review => Context::Review,
+    }
+}
+
+/// Apply one message. Returns whether anything visible changed, and the effects to run.
+pub fn update(app: &mut App, msg: Msg) -> (bool, Vec<Effect>) {
+    let mut fx = Vec::new();
+    let changed = match msg {
+        Msg::Key(key) => {
+            if key.kind == KeyEventKind::Release {
+                return (false, fx);
+            }
+            on_key(app, key, &mut fx)
+        }
+        Msg::Paste(text) => {
+            if app.editing {
+                let f = app.focused_field();
+                if let Some(t) = app.form.text_mut(f) {
+                    t.extend(text.chars().filter(|c| !c.is_control()));
+                    app.refresh();
+                }
+            } else if let Some(save) = &mut app.save
+                && !save.confirm_overwrite
+            {
+                save.dir.extend(text.chars().filter(|c| !c.is_control()));
+            }
+            true
+        }
+        Msg::Mouse(m) => match m.kind {
+            MouseEventKind::ScrollDown => {
+                on_action(app, Action::Down, &mut fx);
+                true
+            }
+            MouseEventKind::ScrollUp => {
+                on_action(app, Action::Up, &mut fx);
+                true
+            }
+            _ => false,
+        },
+        Msg::Resize(..) => true,
+        Msg::Cluster(status) => {
+            app.cluster = status;
+            true
+        }
+        Msg::Copied(Ok(text)) => {
+            app.status = Some((StatusKind::Success, text));
+            true
+        }
+        Msg::Copied(Err(text)) => {
+            app.status = Some((StatusKind::Error, text));
+            true
+        }
+        Msg::Saved(outcome) => {
+            match outcome {
+                SaveOutcome::Wrote { files, dir } => {
+                    app.save = None;
+                    app.status = Some((
+                        StatusKind::Success,
+                        format!("wrote {files} files to {dir} (see its README.md)"),
+                    ));
+                }
+                SaveOutcome::NotEmpty { dir } => {
+                    app.save = Some(SavePrompt {
+                        dir,
+                        confirm_overwrite: true,
+                    });
+                }
+                SaveOutcome::Failed(why) => {
+                    if let Some(s) = &mut app.save {
+                        s.confirm_overwrite = false;
+                    }
+                    app.status = Some((StatusKind::Error, why));
+                }
+            }
+            true
+        }
+        Msg::Apply(line) => {
+            app.status = Some((StatusKind::Info, line));
+            true
+        }
+        Msg::Signal => {
+            app.quit = true;
+            fx.push(Effect::Quit);
+            true
+        }
+    };
+    (changed, fx)
+}
+
+fn on_key(app: &mut App, key: KeyEvent, fx: &mut Vec<Effect>) -> bool {
+    let ctx = context(app);
+    if let Some(action) = keymap::action(ctx, &key) {
+        on_action(app, action, fx);
+        return true;
+    }
+    // Typing: characters the table does not bind go into the field or the prompt.
+    if let KeyCode::Char(c) = key.code
+        && !key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+    {
+        match ctx {
+            Context::Editing => {
+                let f = app.focused_field();
+                if let Some(t) = app.form.text_mut(f) {
+                    t.push(c);
+                    app.refresh();
+                }
+                return true;
+            }
+            Context::Prompt => {
+                if let Some(s) = &mut app.save {
+                    s.dir.push(c);
+                }
+                return true;
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+fn move_cursor(cur: &mut usize, len: usize, delta: isize) {
+    if len == 0 {
+        *cur = 0;
+        return;
+    }
+    *cur = (*cur as isize + delta).clamp(0, len as isize - 1) as usize;
+}
+
+fn doc_len(app: &App) -> usize {
+    app.current_doc().map_or(0, |d| d.yaml.lines().count())
+}
+
+fn set_line(app: &mut App, line: usize) {
+    let len = doc_len(app);
+    app.line = line.min(len.saturating_sub(1));
+    let page = app.page.max(1);
+    if app.line < app.scroll {
+        app.scroll = app.line;
+    } else if app.line >= app.scroll + page {
+        app.scroll = app.line + 1 - page;
+    }
+}
+
+pub fn on_action(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
+    app.status = match action {
+        Action::Up | Action::Down | Action::PageUp | Action::PageDown => app.status.take(),
+        _ => None,
+    };
+    match action {
+        Action::Quit => {
+            app.quit = true;
+            fx.push(Effect::Quit);
+            return;
+        }
+        Action::Help => {
+            app.overlay = match app.overlay {
+                Some(Overlay::Help) => None,
+                _ => Some(Overlay::Help),
+            };
+            app.help_scroll = 0;
+            return;
+        }
+        Action::Compare => {
+            app.overlay = match app.overlay {
+                Some(Overlay::Compare) => None,
+                _ => {
+                    app.compare_cursor = crate::scenario::Mode::ALL
+                        .iter()
+                        .position(|m| *m == app.mode)
+                        .unwrap_or(0);
+                    Some(Overlay::Compare)
+                }
+            };
+            return;
+        }
+        _ => {}
+    }
+    // Prompts first, then overlays, then the step.
+    if let Some(save) = &mut app.save {
+        let files = app
+            .preview
+            .as_ref()
+            .and_then(|p| crate::render::out_dir_files(&p.bundle).ok())
+            .unwrap_or_default();
+        match action {
+            Action::Enter | Action::Yes if save.dir.trim().is_empty() => {
+                app.status = Some((StatusKind::Error, "type a directory first".into()));
+            }
+            Action::Enter => fx.push(Effect::Save {
+                dir: save.dir.trim().to_string(),
+                files,
+                force: false,
+            }),
+            Action::Yes => fx.push(Effect::Save {
+                dir: save.dir.trim().to_string(),
+                files,
+                force: true,
+            }),
+            Action::No => save.confirm_overwrite = false,
+            Action::Delete => {
+                save.dir.pop();
+            }
+            Action::Back => app.save = None,
+            _ => {}
+        }
+        return;
+    }
+    match app.overlay {
+        Some(Overlay::Help) => {
+            match action {
+                Action::Up => app.help_scroll = app.help_scroll.saturating_sub(1),
+                Action::Down => app.help_scroll += 1,
+                Action::PageUp => app.help_scroll = app.help_scroll.saturating_sub(10),
+                Action::PageDown => app.help_scroll += 10,
+                Action::Back => app.overlay = None,
+                _ => {}
+            }
+            return;
+        }
+        Some(Overlay::Compare) => {
+            match action {
+                Action::Up => move_cursor(&mut app.compare_cursor, 6, -1),
+                Action::Down => move_cursor(&mut app.compare_cursor, 6, 1),
+                Action::Back => app.overlay = None,
+                _ => {}
+            }
+            return;
+        }
+        None => {}
+    }
+    match app.screen {
+        Screen::Start => {
+            if action == Action::Enter {
+                app.screen = Screen::Runs;
+            }
+        }
+        Screen::Runs => match action {
+            Action::Up => move_cursor(&mut app.runs_cursor, Runs::ALL.len(), -1),
+            Action::Down => move_cursor(&mut app.runs_cursor, Runs::ALL.len(), 1),
+            Action::Enter => {
+                app.runs = Runs::ALL[app.runs_cursor];
+                app.screen = Screen::Way;
+            }
+            Action::Back => app.screen = Screen::Start,
+            _ => {}
+        },
+        Screen::Way => match action {
+            Action::Up => move_cursor(&mut app.way_cursor, Way::ALL.len(), -1),
+            Action::Down => move_cursor(&mut app.way_cursor, Way::ALL.len(), 1),
+            Action::Enter => {
+                app.mode = Way::ALL[app.way_cursor].mode(app.runs);
+                app.screen = Screen::Options;
+                app.refresh();
+            }
+            Action::Back => app.screen = Screen::Runs,
+            _ => {}
+        },
+        Screen::Options => on_form(app, action),
+        Screen::Review => on_review(app, action, fx),
+    }
+}
+
+fn go_review(app: &mut App) {
+    app.refresh();
+    if let Some((field, message)) = &app.error {
+        let fields = app.fields();
+        if let Some(i) = fields.iter().position(|f| f == field) {
+            app.field_cursor = i;
+        }
+        app.status = Some((StatusKind::Error, format!("fix this first: {message}")));
+        return;
+    }
+    app.screen = Screen::Review;
+    app.tab = app.tab.min(
+        app.preview
+            .as_ref()
+            .map_or(0, |p| p.docs.len().saturating_sub(1)),
+    );
+    app.line = 0;
+    app.scroll = 0;
+}
+
+fn on_form(app: &mut App, action: Action) {
+    let fields = app.fields();
+    let field = app.focused_field();
+    if app.editing {
+        match action {
+            Action::Edit => app.editing = false,
+            Action::Delete => {
+                if let Some(t) = app.form.text_mut(field) {
+                    t.pop();
+                }
+                app.refresh();
+            }
+            _ => {}
+        }
+        return;
+    }
+    match action {
+        Action::Up => move_cursor(&mut app.field_cursor, fields.len(), -1),
+        Action::Down => move_cursor(&mut app.field_cursor, fields.len(), 1),
+        Action::Left => {
+            app.form.cycle(field, -1);
+            app.refresh();
+        }
+        Action::Right => {
+            app.form.cycle(field, 1);
+            app.refresh();
+        }
+        Action::Enter if field == Field::Continue => go_review(app),
+        Action::Enter if field.is_text() => app.editing = true,
+        Action::Enter => {
+            app.form.cycle(field, 1);
+            app.refresh();
+        }
+        Action::Review => go_review(app),
+        Action::Back => app.screen = Screen::Way,
+        _ => {}
+    }
+}
+
+fn on_review(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
+    let Some(preview) = &app.preview else {
+        if action == Action::Back {
+            app.screen = Screen::Options;
+        }
+        return;
+    };
+    let tabs = preview.docs.len();
+    let page = app.page.max(1) as isize;
+    match action {
+        Action::Up => set_line(app, app.line.saturating_sub(1)),
+        Action::Down => set_line(app, app.line + 1),
+        Action::PageUp => set_line(app, (app.line as isize - page).max(0) as usize),
+        Action::PageDown => set_line(app, app.line + page as usize),
+        Action::Top => set_line(app, 0),
+        Action::Bottom => set_line(app, usize::MAX),
+        Action::NextTab | Action::PrevTab => {
+            app.tab = if action == Action::NextTab {
+                (app.tab + 1) % tabs
+            } else {
+                (app.tab + tabs - 1) % tabs
+            };
+            app.line = 0;
+            app.scroll = 0;
+        }
+        Action::NextRisk => {
+            let next = app.current_doc().and_then(|d| {
+                let n = d.risks.len();
+                (1..=n)
+                    .map(|k| (app.line + k) % n)
+                    .find(|i| !d.risks[*i].is_empty())
+            });
+            match next {
+                Some(i) => set_line(app, i),
+                None => {
+                    app.status = Some((
+                        StatusKind::Info,
+                        "no marked lines in this tab (the Pod and All tabs carry the marks)".into(),
+                    ))
+                }
+            }
+        }
+        Action::Copy | Action::CopyAll => {
+            let (text, what) = if action == Action::CopyAll || app.tab == 0 {
+                let n = preview.bundle.objects().len();
+                (
+                    preview.all_yaml.clone(),
+                    format!("{n} document{}", if n == 1 { "" } else { "s" }),
+                )
+            } else {
+                let doc = &preview.docs[app.tab];
+                (doc.yaml.clone(), doc.title.clone())
+            };
+            fx.push(Effect::Copy { text, what });
+        }
+        Action::Save => {
+            app.save = Some(SavePrompt {
+                dir: format!("./podwiz-{}", app.mode),
+                confirm_overwrite: false,
+            });
+        }
+        Action::Apply => {
+            app.status = Some((
+                StatusKind::Info,
+                format!(
+                    "apply: available via `podwiz apply {}` (it asks before writing)",
+                    app.cli_args()
+                ),
+            ));
+        }
+        Action::Back => app.screen = Screen::Options,
+        _ => {}
+    }
+}

@@ -1,0 +1,254 @@
+//! Steps 1 to 4: start, root or rootless, privilege, options.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::{block, cluster_line, explanation, focus_row};
+use crate::scenario::Mode;
+use crate::tui::explain::explain;
+use crate::tui::state::{App, Field, Runs, Way};
+
+fn split(area: Rect) -> [Rect; 2] {
+    let left = if area.width >= 110 { 56 } else { 46 };
+    Layout::horizontal([Constraint::Length(left), Constraint::Min(20)]).areas(area)
+}
+
+pub fn start(frame: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let ex = explain("start");
+    let mut lines = vec![
+        Line::styled(ex.title, t.title),
+        Line::raw(""),
+        Line::styled(ex.text, t.text),
+        Line::raw(""),
+        cluster_line(&app.cluster, t),
+        Line::raw(""),
+        Line::styled("The six modes:", t.accent),
+    ];
+    for mode in Mode::ALL {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {:<17}", mode.id()), t.key),
+            Span::styled(mode.summary(), t.text),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::styled("Enter", t.key),
+        Span::styled(" starts the walk · ", t.muted),
+        Span::styled("m", t.key),
+        Span::styled(" compares all modes · ", t.muted),
+        Span::styled("?", t.key),
+        Span::styled(" lists every key", t.muted),
+    ]));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block("1 Start", true, t)),
+        area,
+    );
+}
+
+fn choice_list(
+    frame: &mut Frame,
+    app: &App,
+    area: Rect,
+    title: &str,
+    question: &str,
+    items: &[(String, String)],
+    cursor: usize,
+) {
+    let t = &app.theme;
+    let [left, right] = split(area);
+    let mut lines = vec![Line::styled(question.to_string(), t.accent), Line::raw("")];
+    for (i, (label, sub)) in items.iter().enumerate() {
+        let (style, marker) = focus_row(t, i == cursor);
+        lines.push(Line::styled(format!("{marker}{label}"), style));
+        lines.push(Line::styled(format!("    {sub}"), t.muted));
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block(title, true, t)),
+        left,
+    );
+    explanation(frame, app, right);
+}
+
+pub fn runs(frame: &mut Frame, app: &App, area: Rect) {
+    let items: Vec<(String, String)> = Runs::ALL
+        .iter()
+        .map(|r| {
+            (
+                r.label().to_string(),
+                match r {
+                    Runs::Root => "rootful-priv, rootful-no-priv, remote, userns",
+                    Runs::Rootless => "rootless-priv, rootless-no-priv, userns",
+                }
+                .to_string(),
+            )
+        })
+        .collect();
+    choice_list(
+        frame,
+        app,
+        area,
+        "2 Root or rootless",
+        "How does Podman run inside the pod?",
+        &items,
+        app.runs_cursor,
+    );
+}
+
+pub fn way(frame: &mut Frame, app: &App, area: Rect) {
+    let items: Vec<(String, String)> = Way::ALL
+        .iter()
+        .map(|w| {
+            let mode = w.mode(app.runs);
+            (w.label().to_string(), format!("→ {mode}"))
+        })
+        .collect();
+    let question = match app.runs {
+        Runs::Root => "Podman as root: privileged, or not, or a special way?",
+        Runs::Rootless => "Podman rootless: privileged, or not, or a special way?",
+    };
+    choice_list(
+        frame,
+        app,
+        area,
+        "3 Privilege",
+        question,
+        &items,
+        app.way_cursor,
+    );
+}
+
+/// The value shown for a row: what was typed/picked, or the default in muted text.
+fn value_spans(app: &App, field: Field) -> Vec<Span<'static>> {
+    let t = &app.theme;
+    if field == Field::Continue {
+        return vec![];
+    }
+    let resolved = app
+        .options()
+        .and_then(|o| o.resolve(app.mode).ok())
+        .or_else(|| {
+            let defaults = crate::scenario::Options {
+                platform: app.form.platform,
+                ..Default::default()
+            };
+            defaults.resolve(app.mode).ok()
+        });
+    if let Some(text) = app.form.text(field) {
+        let editing = app.editing && app.focused_field() == field;
+        let mut spans = Vec::new();
+        if text.is_empty() && !editing {
+            let default = match field {
+                Field::Name => resolved.map(|r| r.name).unwrap_or_default(),
+                Field::Namespace => "none".into(),
+                Field::Image => crate::scenario::options::DEFAULT_IMAGE.into(),
+                _ => "(required)".into(),
+            };
+            spans.push(Span::styled(format!("default: {default}"), t.muted));
+        } else {
+            spans.push(Span::styled(text.to_string(), t.text));
+        }
+        if editing {
+            spans.push(Span::styled("█", t.accent));
+        }
+        return spans;
+    }
+    let choice = app.form.choice(field);
+    let default = resolved.map(|r| match field {
+        Field::Storage => r.storage.map(|s| {
+            s.to_string()
+                .split(':')
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        }),
+        Field::Fuse => r.fuse.map(|v| v.to_string()),
+        Field::Selinux => r.selinux.map(|v| v.to_string()),
+        Field::Userns => r.userns.map(|v| v.to_string()),
+        Field::UsernsShape => r.userns_shape.map(|v| v.to_string()),
+        Field::Platform => Some(r.platform.to_string()),
+        _ => None,
+    });
+    match choice {
+        Some(c) => vec![Span::styled(format!("‹ {c} ›"), t.text)],
+        None => vec![Span::styled(
+            format!(
+                "‹ default: {} ›",
+                default.flatten().unwrap_or_else(|| "-".into())
+            ),
+            t.muted,
+        )],
+    }
+}
+
+pub fn options(frame: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let [left, right] = split(area);
+    let fields = app.fields();
+    let focused = app.focused_field();
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled("Mode ", t.muted),
+            Span::styled(app.mode.id(), t.accent),
+        ]),
+        Line::raw(""),
+    ];
+    for f in &fields {
+        let is_focus = *f == focused;
+        let (style, marker) = focus_row(t, is_focus);
+        let has_error = app.error.as_ref().is_some_and(|(ef, _)| ef == f);
+        if *f == Field::Continue {
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(format!("{marker}▷ {}", f.label()), style));
+            continue;
+        }
+        let mut spans = vec![
+            Span::styled(format!("{marker}{:<16}", f.label()), style),
+            Span::raw(" "),
+        ];
+        spans.extend(value_spans(app, *f));
+        if has_error {
+            spans.push(Span::styled(" ✖", t.error));
+        }
+        lines.push(Line::from(spans));
+    }
+    let form_h = (lines.len() as u16 + 2).min(left.height);
+    let [form, err] =
+        Layout::vertical([Constraint::Length(form_h), Constraint::Min(0)]).areas(left);
+    // Rows are cut, not wrapped, so each stays on one line; the error below wraps.
+    frame.render_widget(
+        Paragraph::new(lines).block(block("4 Options", true, t)),
+        form,
+    );
+    if let Some((_, message)) = &app.error {
+        frame.render_widget(
+            Paragraph::new(Line::styled(format!("✖ {message}"), t.error))
+                .wrap(Wrap { trim: true })
+                .block(block("Fix this to continue", false, t)),
+            err,
+        );
+    }
+    let [why, yaml] = Layout::vertical([Constraint::Length(8), Constraint::Min(3)]).areas(right);
+    explanation(frame, app, why);
+    let pod = app
+        .preview
+        .as_ref()
+        .and_then(|p| p.docs.iter().find(|d| d.title.starts_with("Pod ")));
+    let inner_h = yaml.height.saturating_sub(2) as usize;
+    let lines = match pod {
+        Some(doc) => super::review::yaml_lines(doc, &app.theme, None, 0, inner_h),
+        None => vec![],
+    };
+    let title = if app.error.is_some() {
+        "Pod (last valid choices)"
+    } else {
+        "Pod (live)"
+    };
+    frame.render_widget(Paragraph::new(lines).block(block(title, false, t)), yaml);
+}

@@ -1,0 +1,319 @@
+//! End to end in a real terminal: tmux runs the built `podwiz`, keys walk the wizard,
+//! capture-pane reads the screen; the clipboard is checked with xclip under a private Xvfb, and
+//! OSC 52 by the raw bytes the pane wrote. Needs tmux, Xvfb and xclip
+//! (`apt-get install -y tmux xvfb xclip`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_podwiz");
+
+fn require(tool: &str) {
+    let found = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|p| p.join(tool).is_file()))
+        .unwrap_or(false);
+    assert!(
+        found,
+        "{tool} is missing: the wizard's end-to-end tests need tmux, Xvfb and xclip; install them with `apt-get install -y tmux xvfb xclip`"
+    );
+}
+
+struct Tmux {
+    socket: String,
+    target: String,
+}
+
+impl Tmux {
+    fn start(name: &str, command: &str, w: u16, h: u16) -> Tmux {
+        require("tmux");
+        let socket = format!("podwiz-e2e-{name}-{}", std::process::id());
+        let tmux = Tmux {
+            socket,
+            target: format!("{name}:0.0"),
+        };
+        tmux.run(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            name,
+            "-x",
+            &w.to_string(),
+            "-y",
+            &h.to_string(),
+            command,
+        ]);
+        tmux
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("run tmux");
+        assert!(
+            out.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for key in keys {
+            self.run(&["send-keys", "-t", &self.target, key]);
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    fn capture(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", &self.target])
+    }
+
+    fn wait_for(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.capture();
+            if screen.contains(needle) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "'{needle}' never appeared; the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+struct Xvfb {
+    child: Child,
+    display: String,
+}
+
+impl Xvfb {
+    fn start() -> Xvfb {
+        require("Xvfb");
+        let n = (90..400)
+            .find(|n| {
+                !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                    && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+            })
+            .expect("a free X display number");
+        let child = Command::new("Xvfb")
+            .args([
+                &format!(":{n}"),
+                "-screen",
+                "0",
+                "640x480x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start Xvfb");
+        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !socket.exists() {
+            assert!(Instant::now() < deadline, "Xvfb :{n} did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Xvfb {
+            child,
+            display: format!(":{n}"),
+        }
+    }
+
+    fn clipboard(&self) -> String {
+        require("xclip");
+        let out = Command::new("xclip")
+            .args(["-o", "-selection", "clipboard"])
+            .env("DISPLAY", &self.display)
+            .output()
+            .expect("run xclip");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn set_clipboard(&self, text: &str) {
+        let mut child = Command::new("xclip")
+            .args(["-i", "-selection", "clipboard", "-loops", "1"])
+            .env("DISPLAY", &self.display)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run xclip");
+        if let Some(mut stdin) = child.stdin.take() {
+            use std::io::Write;
+            let _ = stdin.write_all(text.as_bytes());
+        }
+        let _ = child.wait();
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn generate(mode: &str) -> String {
+    let out = Command::new(BIN)
+        .args(["generate", mode])
+        .output()
+        .expect("podwiz generate");
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// The command tmux runs: podwiz without SSH or a kube context, then its exit code.
+fn wizard_command(env: &str) -> String {
+    format!(
+        "env -u SSH_CONNECTION -u SSH_TTY KUBECONFIG=/nonexistent/podwiz-e2e {env} {BIN}; echo PODWIZ-EXIT=$?; sleep 600"
+    )
+}
+
+/// Start → rootless → not privileged → options → review.
+const WALK: &[&str] = &["Enter", "Down", "Enter", "Down", "Enter", "r"];
+
+#[test]
+fn walk_to_rootless_no_priv_and_copy_to_the_x11_clipboard() {
+    require("tmux");
+    require("Xvfb");
+    require("xclip");
+    let x = Xvfb::start();
+    let tmux = Tmux::start(
+        "walk",
+        &wizard_command(&format!("DISPLAY={}", x.display)),
+        120,
+        40,
+    );
+    let screen = tmux.wait_for("cluster: no kube context: you can still generate and copy");
+    assert!(screen.contains("What podwiz does"), "{screen}");
+    tmux.keys(WALK);
+    let screen = tmux.wait_for("[ BASELINE ]");
+    assert!(screen.contains("mode: rootless-no-priv"), "{screen}");
+    tmux.keys(&["Tab", "Tab"]);
+    let screen = tmux.wait_for("[Pod no-priv]");
+    for line in ["kind: Pod", "name: no-priv", "runAsUser: 1000"] {
+        assert!(screen.contains(line), "{line} not on screen:\n{screen}");
+    }
+    assert!(screen.contains("Pod Security [ BASELINE ]"), "{screen}");
+
+    tmux.keys(&["BTab", "BTab", "c"]);
+    tmux.wait_for("copied 2 documents to the X11 clipboard");
+    let expected = generate("rootless-no-priv");
+    assert!(expected.contains("kind: Pod"));
+    assert_eq!(x.clipboard(), expected);
+
+    // q quits, the terminal comes back, and the clipboard outlives podwiz.
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("PODWIZ-EXIT=0");
+    assert!(
+        !screen.contains("[ BASELINE ]"),
+        "alternate screen left:\n{screen}"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(x.clipboard(), expected, "kept after exit");
+    // Taking the clipboard back ends the keeper.
+    x.set_clipboard("done");
+}
+
+#[test]
+fn osc52_over_ssh_writes_the_exact_sequence() {
+    require("tmux");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let raw = dir.path().join("pane.raw");
+    let tmux = Tmux::start(
+        "osc",
+        &format!(
+            "env -u DISPLAY -u WAYLAND_DISPLAY KUBECONFIG=/nonexistent/podwiz-e2e SSH_CONNECTION='10.0.0.1 50000 10.0.0.2 22' {BIN}; echo PODWIZ-EXIT=$?; sleep 600"
+        ),
+        120,
+        40,
+    );
+    tmux.run(&[
+        "pipe-pane",
+        "-O",
+        "-t",
+        &tmux.target,
+        &format!("cat >> '{}'", raw.display()),
+    ]);
+    tmux.wait_for("What podwiz does");
+    tmux.keys(WALK);
+    tmux.wait_for("[ BASELINE ]");
+    tmux.keys(&["c"]);
+    tmux.wait_for("sent 2 documents via OSC 52 over SSH");
+    let expected = podwiz::tui::clipboard::osc52(&generate("rootless-no-priv"));
+    assert!(expected.starts_with("\x1b]52;c;") && expected.ends_with('\x07'));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let bytes = std::fs::read(&raw).unwrap_or_default();
+        if bytes
+            .windows(expected.len())
+            .any(|w| w == expected.as_bytes())
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the pane never received the OSC 52 sequence ({} bytes captured)",
+            bytes.len()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("PODWIZ-EXIT=0");
+}
+
+#[test]
+fn sigterm_restores_the_terminal_and_small_terminals_get_a_clear_screen() {
+    require("tmux");
+    let tmux = Tmux::start("term", &wizard_command(""), 70, 20);
+    tmux.wait_for("Enlarge the terminal");
+    tmux.run(&["resize-window", "-t", "term", "-x", "100", "-y", "30"]);
+    tmux.wait_for("What podwiz does");
+    let shell = tmux.run(&["display", "-p", "-t", &tmux.target, "#{pane_pid}"]);
+    let pid = Command::new("pgrep")
+        .args(["-P", shell.trim()])
+        .output()
+        .expect("pgrep");
+    let pid = String::from_utf8_lossy(&pid.stdout).trim().to_string();
+    assert!(!pid.is_empty(), "podwiz is running");
+    let status = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let screen = tmux.wait_for("PODWIZ-EXIT=");
+    assert!(screen.contains("PODWIZ-EXIT=0"), "{screen}");
+    assert!(!screen.contains("What podwiz does"), "{screen}");
+    let alternate = tmux.run(&["display", "-p", "-t", &tmux.target, "#{alternate_on}"]);
+    assert_eq!(alternate.trim(), "0", "left the alternate screen");
+}
+
+#[test]
+fn an_unknown_theme_is_a_usage_error() {
+    let out = Command::new(BIN)
+        .args(["--theme", "solarized"])
+        .output()
+        .expect("podwiz");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "podwiz: --theme: unknown theme 'solarized'; the themes are: dark, light, high-contrast, mono"
+    );
+}
