@@ -7,7 +7,10 @@ mod mode;
 pub mod options;
 pub mod validate;
 
-pub use build::{build, fuse_device_plugin, generic_device_plugin, shell_quote};
+pub use build::{
+    CRIO_DEVICES_ANNOTATION, CRIO_USERNS_ANNOTATION, build, fuse_device_plugin,
+    generic_device_plugin, shell_quote,
+};
 pub use bundle::{Bundle, HostFile, HostStep, NodeScope, Object, UsageHint};
 pub use mode::{Mode, UnknownMode};
 pub use options::{

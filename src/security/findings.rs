@@ -90,24 +90,10 @@ pub struct Finding {
     pub source: String,
 }
 
-/// Capabilities Pod Security baseline allows in `capabilities.add`.
-pub const BASELINE_CAPABILITIES: [&str; 13] = [
-    "AUDIT_WRITE",
-    "CHOWN",
-    "DAC_OVERRIDE",
-    "FOWNER",
-    "FSETID",
-    "KILL",
-    "MKNOD",
-    "NET_BIND_SERVICE",
-    "SETFCAP",
-    "SETGID",
-    "SETPCAP",
-    "SETUID",
-    "SYS_CHROOT",
-];
+/// Capabilities Pod Security baseline allows in `capabilities.add` (the policy's own list).
+pub use super::pss::BASELINE_CAPABILITIES;
 
-pub const CRIO_USERNS_ANNOTATION: &str = "io.kubernetes.cri-o.userns-mode";
+pub use crate::scenario::CRIO_USERNS_ANNOTATION;
 const APPARMOR_ANNOTATION_PREFIX: &str = "container.apparmor.security.beta.kubernetes.io/";
 
 /// Sort critical first, then by field, then object and id (deterministic).

@@ -754,7 +754,8 @@ fn app_armor_profile_1_0(meta: &ObjectMeta, spec: &PodSpec) -> Option<Fail> {
 
 // --- capabilities_baseline (baseline, 1.0+) ---
 
-const CAPABILITIES_ALLOWED_1_0: &[&str] = &[
+/// The capabilities baseline allows in `capabilities.add`, compared as literal strings.
+pub const BASELINE_CAPABILITIES: &[&str] = &[
     "AUDIT_WRITE",
     "CHOWN",
     "DAC_OVERRIDE",
@@ -779,7 +780,7 @@ fn capabilities_baseline_1_0(_: &ObjectMeta, spec: &PodSpec) -> Option<Fail> {
         };
         let mut valid = true;
         for cap in caps.add.iter().flatten() {
-            if !CAPABILITIES_ALLOWED_1_0.contains(&cap.as_str()) {
+            if !BASELINE_CAPABILITIES.contains(&cap.as_str()) {
                 valid = false;
                 non_default.insert(cap);
             }
