@@ -42,7 +42,7 @@ pub enum Command {
 }
 
 /// Flags of the interactive wizard (no subcommand).
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct TuiArgs {
     /// Colour theme: dark, light, high-contrast, mono (NO_COLOR selects mono)
     #[arg(long, value_name = "NAME", global = false)]

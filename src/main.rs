@@ -1,10 +1,15 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use podwiz::cli::{Cli, Command};
+use podwiz::cli::{Cli, Command, TuiArgs};
 use podwiz::{commands, exit};
 
 fn main() -> ExitCode {
+    // `podwiz` alone opens the wizard: its first frame does not wait for clap to build the whole
+    // command tree (there is nothing to parse).
+    if std::env::args_os().len() <= 1 {
+        return finish(commands::wizard::run(&TuiArgs::default()));
+    }
     let cli = Cli::parse();
     let result = match &cli.command {
         None => commands::wizard::run(&cli.tui),
@@ -17,6 +22,10 @@ fn main() -> ExitCode {
         Some(Command::Apply(args)) => commands::apply::run(args),
         Some(Command::Completions(args)) => commands::completions::run(args),
     };
+    finish(result)
+}
+
+fn finish(result: anyhow::Result<ExitCode>) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(error) => {

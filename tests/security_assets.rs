@@ -158,3 +158,16 @@ fn troubleshooting_points_to_real_choices() {
         }
     }
 }
+
+#[test]
+fn the_wizard_steps_parse_on_their_own_like_in_the_whole_file() {
+    let a = assets::parse().expect("parses");
+    assert!(a.steps.contains_key("start"));
+    assert_eq!(assets::steps(), &a.steps);
+    for (key, e) in &a.steps {
+        assert!(
+            !e.title.trim().is_empty() && !e.text.trim().is_empty(),
+            "steps.{key}"
+        );
+    }
+}

@@ -211,7 +211,8 @@ fn walk_to_rootless_no_priv_and_copy_to_the_x11_clipboard() {
     for line in ["kind: Pod", "name: no-priv", "runAsUser: 1000"] {
         assert!(screen.contains(line), "{line} not on screen:\n{screen}");
     }
-    assert!(screen.contains("Pod Security [ BASELINE ]"), "{screen}");
+    assert!(screen.contains("Pod Security level"), "{screen}");
+    assert!(screen.contains("[ BASELINE ] policy latest"), "{screen}");
 
     tmux.keys(&["BTab", "BTab", "c"]);
     tmux.wait_for("copied 2 documents to the X11 clipboard");

@@ -224,7 +224,8 @@ fn focus_is_visible_without_colour() {
     // The risk gutter and the badge carry symbols and text, not only styles.
     let buffer = screen(&Theme::mono(), "review_pod_risk", 120, 40);
     let text = view::buffer_text(&buffer);
-    assert!(text.contains("▶!"), "cursor on a marked line:\n{text}");
+    // The gutter carries the worst finding's severity symbol (`!!`, `!`, `~`, `-`, `i`).
+    assert!(text.contains("▶- "), "cursor on a marked line:\n{text}");
     assert!(text.contains("! This line"), "{text}");
     assert!(text.contains("[ BASELINE ]"));
     let (x, y) = find(&buffer, "[ BASELINE ]").expect("badge");

@@ -21,6 +21,9 @@ pub struct Assets {
     pub labels: BTreeMap<String, String>,
     pub findings: BTreeMap<String, FindingText>,
     pub choices: BTreeMap<String, Explanation>,
+    /// The wizard's own steps and form rows (`start`, `runs.<root|rootless>`, `field.<row>`).
+    #[serde(default)]
+    pub steps: BTreeMap<String, Explanation>,
     pub grants: Vec<GrantText>,
     pub requirements: Vec<TextEntry>,
     pub works_inside: Vec<TextEntry>,
@@ -139,6 +142,37 @@ pub fn parse() -> Result<Assets, toml::de::Error> {
     toml::from_str(SECURITY_TOML)
 }
 
+/// The `[steps."…"]` tables alone, parsed without the rest of the catalogue: the wizard's first
+/// frame shows one of them and should not wait for the whole file. Falls back to the full
+/// catalogue if the slice does not parse on its own.
+pub fn steps() -> &'static BTreeMap<String, Explanation> {
+    #[derive(Deserialize)]
+    struct StepsOnly {
+        steps: BTreeMap<String, Explanation>,
+    }
+    static STEPS: OnceLock<Option<BTreeMap<String, Explanation>>> = OnceLock::new();
+    let only = STEPS.get_or_init(|| {
+        let start = SECURITY_TOML.find("\n[steps.")? + 1;
+        let rest = &SECURITY_TOML[start..];
+        let mut end = rest.len();
+        let mut offset = 0;
+        for line in rest.split_inclusive('\n') {
+            if line.starts_with('[') && !line.starts_with("[steps.") {
+                end = offset;
+                break;
+            }
+            offset += line.len();
+        }
+        toml::from_str::<StepsOnly>(&rest[..end])
+            .ok()
+            .map(|s| s.steps)
+    });
+    match only {
+        Some(steps) => steps,
+        None => &assets().steps,
+    }
+}
+
 /// The catalogue, parsed at first use.
 pub fn assets() -> &'static Assets {
     static ASSETS: OnceLock<Assets> = OnceLock::new();
@@ -204,6 +238,9 @@ pub fn sources(assets: &Assets) -> Vec<(String, &str)> {
     }
     for (key, c) in &assets.choices {
         out.push((format!("choices.{key}"), c.source.as_str()));
+    }
+    for (key, c) in &assets.steps {
+        out.push((format!("steps.{key}"), c.source.as_str()));
     }
     for (i, g) in assets.grants.iter().enumerate() {
         out.push((format!("grants[{i}]"), g.source.as_str()));

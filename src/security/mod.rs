@@ -20,6 +20,12 @@ pub fn explain_choice(key: &str) -> Option<&'static Explanation> {
     assets::assets().choices.get(key)
 }
 
+/// The wizard's explanation of one of its own steps or form rows: `start`, `runs.<root|rootless>`,
+/// `field.<name|namespace|image|create-namespace>`.
+pub fn explain_step(key: &str) -> Option<&'static Explanation> {
+    assets::steps().get(key)
+}
+
 /// Every key `explain_choice` must answer, derived from the modes and option words.
 pub fn choice_keys() -> Vec<String> {
     use crate::scenario::{Fuse, Mode, Platform, Selinux, Storage, Userns, UsernsShape};

@@ -15,6 +15,8 @@ pub enum Context {
     Confirm,
     Help,
     Compare,
+    /// The apply panel: confirmation, progress, result.
+    Apply,
 }
 
 impl Context {
@@ -29,10 +31,11 @@ impl Context {
             Context::Confirm => "Confirmation",
             Context::Help => "Help",
             Context::Compare => "Compare all modes",
+            Context::Apply => "Apply panel",
         }
     }
 
-    pub const ALL: [Context; 9] = [
+    pub const ALL: [Context; 10] = [
         Context::Start,
         Context::List,
         Context::Form,
@@ -42,6 +45,7 @@ impl Context {
         Context::Confirm,
         Context::Compare,
         Context::Help,
+        Context::Apply,
     ];
 }
 
@@ -95,7 +99,7 @@ pub struct Binding {
 use Context as C;
 use Key::{Char, Code, Ctrl};
 
-const NAV: &[Context] = &[C::List, C::Form, C::Review, C::Compare, C::Help];
+const NAV: &[Context] = &[C::List, C::Form, C::Review, C::Compare, C::Help, C::Apply];
 const WALK: &[Context] = &[C::Start, C::List, C::Form, C::Review];
 const ANYWHERE: &[Context] = &[C::Start, C::List, C::Form, C::Review, C::Compare, C::Help];
 
@@ -137,7 +141,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "page up",
         help: "scroll a page up",
         action: Action::PageUp,
-        contexts: &[C::Review, C::Help],
+        contexts: &[C::Review, C::Help, C::Apply],
         hint: false,
     },
     Binding {
@@ -145,7 +149,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "page down",
         help: "scroll a page down",
         action: Action::PageDown,
-        contexts: &[C::Review, C::Help],
+        contexts: &[C::Review, C::Help, C::Apply],
         hint: false,
     },
     Binding {
@@ -266,6 +270,22 @@ pub const BINDINGS: &[Binding] = &[
         help: "cancel",
         action: Action::No,
         contexts: &[C::Confirm],
+        hint: true,
+    },
+    Binding {
+        keys: &[Char('y'), Code(KeyCode::Enter)],
+        label: "apply",
+        help: "after the dry-run: apply (refused when the API server rejected it)",
+        action: Action::Yes,
+        contexts: &[C::Apply],
+        hint: true,
+    },
+    Binding {
+        keys: &[Char('n'), Code(KeyCode::Esc)],
+        label: "cancel/close",
+        help: "cancel before applying (nothing is written); close the panel when done",
+        action: Action::No,
+        contexts: &[C::Apply],
         hint: true,
     },
     Binding {

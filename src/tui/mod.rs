@@ -1,11 +1,10 @@
 //! The wizard: state (`state`), messages (`msg`), `update`, a pure `view`, and the runtime below
 //! that feeds terminal events, signals and cluster answers to `update` as messages.
 
-pub mod assess;
 pub mod clipboard;
-pub mod explain;
 pub mod keymap;
 pub mod msg;
+pub mod preview;
 pub mod state;
 pub mod terminal;
 pub mod theme;
@@ -16,11 +15,15 @@ pub mod yaml;
 use std::collections::VecDeque;
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use crossterm::event::Event;
 use tokio::sync::mpsc;
 
 use crate::cli::{ClusterArgs, TuiArgs};
+use crate::cluster::Connection;
+use crate::cluster::apply::{self as engine, ApplyOptions, ApplyPlan, ApplyReport};
 pub use msg::{Effect, Msg, SaveOutcome};
 pub use state::App;
 use state::ClusterStatus;
@@ -28,39 +31,55 @@ pub use theme::Theme;
 
 /// Run the wizard until the user quits. The terminal is restored whatever happens.
 pub fn run(theme: Theme, args: &TuiArgs) -> anyhow::Result<ExitCode> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
     let mut terminal = terminal::init(args.mouse)?;
+    // The first frame comes before anything else: no runtime, no kube context, no preview yet
+    // (the start screen needs none of them).
+    let mut app = App::new(theme);
+    app.mouse = args.mouse;
+    let first = first_frame(&mut terminal, &mut app);
+    // One thread is plenty for a wizard: the cluster calls are few and the UI never waits on
+    // them; blocking work (kubeconfig files) goes to tokio's blocking pool.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build();
     let mut clipboard = clipboard::Clipboard::default();
-    let result = rt.block_on(event_loop(&mut terminal, theme, args, &mut clipboard));
+    let result = match (first, rt) {
+        (Ok(()), Ok(rt)) => {
+            let result = rt.block_on(event_loop(&mut terminal, app, args, &mut clipboard));
+            rt.shutdown_background();
+            result
+        }
+        (Err(e), _) => Err(e),
+        (_, Err(e)) => Err(e.into()),
+    };
     terminal::restore();
-    rt.shutdown_background();
     if let Some(note) = clipboard.keep_after_exit() {
         eprintln!("{note}");
     }
     result.map(|()| ExitCode::SUCCESS)
 }
 
+fn first_frame(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> anyhow::Result<()> {
+    let size = terminal.size()?;
+    update::update(app, Msg::Resize(size.width, size.height));
+    terminal.draw(|f| view::draw(f, app))?;
+    Ok(())
+}
+
 async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
-    theme: Theme,
+    mut app: App,
     args: &TuiArgs,
     clipboard: &mut clipboard::Clipboard,
 ) -> anyhow::Result<()> {
-    let mut app = App::new(theme);
-    app.mouse = args.mouse;
-    let size = terminal.size()?;
-    update::update(&mut app, Msg::Resize(size.width, size.height));
-    // The first frame comes before anything that could wait.
-    terminal.draw(|f| view::draw(f, &app))?;
+    // Built right after the first frame: the next key (or `r`) needs it.
     app.refresh();
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     spawn_input(tx.clone());
     spawn_signals(tx.clone());
-    spawn_cluster(tx.clone(), args.cluster.clone());
+    let connection: Arc<OnceLock<Connection>> = Arc::default();
+    spawn_cluster(tx.clone(), args.cluster.clone(), connection.clone());
     let env = clipboard::Env::from_process();
 
     while let Some(first) = rx.recv().await {
@@ -73,7 +92,7 @@ async fn event_loop(
             let (c, effects) = update::update(&mut app, msg);
             changed |= c;
             for effect in effects {
-                if let Some(answer) = run_effect(effect, clipboard, &env) {
+                if let Some(answer) = run_effect(effect, clipboard, &env, &tx, &connection) {
                     queue.push_back(answer);
                 }
             }
@@ -93,6 +112,8 @@ fn run_effect(
     effect: Effect,
     clipboard: &mut clipboard::Clipboard,
     env: &clipboard::Env,
+    tx: &mpsc::UnboundedSender<Msg>,
+    connection: &OnceLock<Connection>,
 ) -> Option<Msg> {
     match effect {
         Effect::Copy { text, what } => {
@@ -102,7 +123,76 @@ fn run_effect(
         Effect::Save { dir, files, force } => {
             Some(Msg::Saved(save_files(Path::new(&dir), &dir, &files, force)))
         }
+        Effect::Apply {
+            plan,
+            dry_run,
+            wait,
+        } => match connection.get() {
+            Some(conn) if conn.info == plan.info => {
+                spawn_apply(conn.clone(), *plan, dry_run, wait, tx.clone());
+                None
+            }
+            Some(_) => Some(Msg::ApplyDone(Err(
+                "not applied: the plan is for another kube context than the connected one".into(),
+            ))),
+            None => Some(Msg::ApplyDone(Err(
+                "not applied: not connected to the cluster".into(),
+            ))),
+        },
         Effect::Quit => None,
+    }
+}
+
+/// How often the spinners turn while an apply runs.
+pub const TICK: Duration = Duration::from_millis(100);
+
+/// Performs an `Effect::Apply` on `conn` in a tokio task: every progress event becomes a
+/// `Msg::Apply`, a `Msg::Tick` goes out every [`TICK`] while it runs (never otherwise), and the
+/// end is one `Msg::ApplyDone` (the engine's error as its exact text).
+pub fn spawn_apply(
+    conn: Connection,
+    plan: ApplyPlan,
+    dry_run: bool,
+    wait: Duration,
+    tx: mpsc::UnboundedSender<Msg>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let opts = ApplyOptions {
+            dry_run,
+            wait,
+            ..ApplyOptions::default()
+        };
+        let result = run_apply(&conn, &plan, &opts, &tx).await;
+        let _ = tx.send(Msg::ApplyDone(result));
+    })
+}
+
+async fn run_apply(
+    conn: &Connection,
+    plan: &ApplyPlan,
+    opts: &ApplyOptions,
+    tx: &mpsc::UnboundedSender<Msg>,
+) -> Result<ApplyReport, String> {
+    let (events, mut rx) = mpsc::unbounded_channel();
+    let work = engine::apply(conn, plan, opts, events);
+    let forward = async {
+        while let Some(event) = rx.recv().await {
+            let _ = tx.send(Msg::Apply(event));
+        }
+    };
+    let ticks = async {
+        let mut interval = tokio::time::interval(TICK);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            interval.tick().await;
+            if tx.send(Msg::Tick).is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        (result, ()) = async { tokio::join!(work, forward) } => result.map_err(|e| e.to_string()),
+        () = ticks => Err("the spinner stopped".into()),
     }
 }
 
@@ -167,7 +257,11 @@ fn spawn_signals(tx: mpsc::UnboundedSender<Msg>) {
 }
 
 /// Read the kube context (local files), then ask its API server; each answer is a message.
-fn spawn_cluster(tx: mpsc::UnboundedSender<Msg>, args: ClusterArgs) {
+fn spawn_cluster(
+    tx: mpsc::UnboundedSender<Msg>,
+    args: ClusterArgs,
+    connection: Arc<OnceLock<Connection>>,
+) {
     tokio::spawn(async move {
         let loaded =
             tokio::task::spawn_blocking(move || crate::cluster::context::load(&args, None)).await;
@@ -182,17 +276,21 @@ fn spawn_cluster(tx: mpsc::UnboundedSender<Msg>, args: ClusterArgs) {
                 return;
             }
         };
+        let _ = tx.send(Msg::KubeContext(info.clone()));
         let _ = tx.send(Msg::Cluster(ClusterStatus::Context {
             context: info.context.clone(),
             namespace: info.namespace.clone(),
             server: info.server.clone(),
         }));
         let status = match crate::cluster::client::connect_with(info.clone(), config).await {
-            Ok(_) => ClusterStatus::Connected {
-                context: info.context,
-                namespace: info.namespace,
-                server: info.server,
-            },
+            Ok(conn) => {
+                let _ = connection.set(conn);
+                ClusterStatus::Connected {
+                    context: info.context,
+                    namespace: info.namespace,
+                    server: info.server,
+                }
+            }
             Err(e) => ClusterStatus::Unreachable {
                 context: info.context,
                 reason: e.to_string(),

@@ -4,6 +4,8 @@
 use crossterm::event::{KeyEvent, MouseEvent};
 
 use super::state::ClusterStatus;
+use crate::cluster::apply::{ApplyEvent, ApplyPlan, ApplyReport};
+use crate::cluster::context::ContextInfo;
 
 #[derive(Clone, Debug)]
 pub enum Msg {
@@ -17,8 +19,14 @@ pub enum Msg {
     Copied(Result<String, String>),
     /// The result of an `Effect::Save`.
     Saved(SaveOutcome),
-    /// A progress line of an apply (when the wizard applies itself).
-    Apply(String),
+    /// The kube context was read (who and where an apply would write).
+    KubeContext(ContextInfo),
+    /// Progress of the running dry-run or apply, per object.
+    Apply(ApplyEvent),
+    /// The dry-run or apply finished: its report, or the engine's error text (exact).
+    ApplyDone(Result<ApplyReport, String>),
+    /// Spinner frame; sent only while an apply runs.
+    Tick,
     /// SIGTERM, SIGINT or SIGHUP: leave cleanly.
     Signal,
 }
@@ -31,7 +39,7 @@ pub enum SaveOutcome {
 }
 
 /// Work for the runtime. The update function never performs I/O itself.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
     /// Put `text` on the clipboard; `what` is for the status line ("3 documents").
     Copy {
@@ -43,6 +51,14 @@ pub enum Effect {
         dir: String,
         files: Vec<crate::render::OutFile>,
         force: bool,
+    },
+    /// Run `plan` on the connected cluster: a server-side dry-run (`dry_run`, writes nothing),
+    /// or the server-side apply watching the Pod for `wait`. Answers with `Msg::Apply`
+    /// progress, `Msg::Tick` while it runs, and one `Msg::ApplyDone`.
+    Apply {
+        plan: Box<ApplyPlan>,
+        dry_run: bool,
+        wait: std::time::Duration,
     },
     Quit,
 }

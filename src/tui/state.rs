@@ -1,14 +1,14 @@
 //! The wizard's state. Everything the view shows is here or derived from it (`Preview`).
 
-use crate::render;
+use crate::cluster::apply::{ApplyPlan, ApplyReport, PodStatus, Stage};
+use crate::cluster::context::ContextInfo;
 use crate::scenario::options::Applicable;
 use crate::scenario::{
-    Bundle, Fuse, Mode, OptionError, Options, Platform, Selinux, Storage, Userns, UsernsShape,
+    Fuse, Mode, OptionError, Options, Platform, Selinux, Storage, Userns, UsernsShape,
 };
 
-use super::assess::{self, SecurityView};
+pub use super::preview::{Doc, Preview};
 use super::theme::Theme;
-use super::yaml;
 
 /// The steps of the walk, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -379,123 +379,6 @@ impl Form {
     }
 }
 
-/// One tab of the review: a manifest, all of them, or the host steps.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Doc {
-    pub title: String,
-    pub yaml: String,
-    /// Per line: the finding indices it carries (empty: no risk).
-    pub risks: Vec<Vec<usize>>,
-    pub is_yaml: bool,
-}
-
-/// Everything derived from the choices: recomputed when they change, never in the view.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Preview {
-    pub bundle: Bundle,
-    /// Exactly what `podwiz generate` prints for the same choices.
-    pub all_yaml: String,
-    pub docs: Vec<Doc>,
-    pub security: SecurityView,
-}
-
-impl Preview {
-    pub fn new(bundle: Bundle) -> Result<Preview, String> {
-        let all_yaml = render::bundle_yaml(&bundle).map_err(|e| e.to_string())?;
-        let security = assess::assess(&bundle);
-        let mut docs = Vec::new();
-        let mut pod_doc = None;
-        for object in bundle.objects() {
-            let body = render::object_yaml(&object).map_err(|e| e.to_string())?;
-            let risks = if matches!(object, crate::scenario::Object::Pod(_)) {
-                let paths = yaml::line_paths(&body);
-                paths
-                    .iter()
-                    .map(|p| {
-                        security
-                            .findings
-                            .iter()
-                            .enumerate()
-                            .filter(|(_, f)| yaml::path_covers(&f.field, p))
-                            .map(|(i, _)| i)
-                            .collect()
-                    })
-                    .collect()
-            } else {
-                vec![Vec::new(); body.lines().count()]
-            };
-            if matches!(object, crate::scenario::Object::Pod(_)) {
-                pod_doc = Some(docs.len());
-            }
-            docs.push(Doc {
-                title: format!("{} {}", object.kind(), object.name()),
-                yaml: body,
-                risks,
-                is_yaml: true,
-            });
-        }
-        // The "All" tab: the Pod's risk marks carried over to its place in the stream.
-        let mut all_risks = vec![Vec::new(); all_yaml.lines().count()];
-        if let Some(pod) = pod_doc {
-            let pod_yaml = &docs[pod].yaml;
-            if let Some(start) = all_yaml.rfind(pod_yaml.as_str()) {
-                let first_line = all_yaml[..start].lines().count();
-                for (i, r) in docs[pod].risks.iter().enumerate() {
-                    if let Some(slot) = all_risks.get_mut(first_line + i) {
-                        slot.clone_from(r);
-                    }
-                }
-            }
-        }
-        docs.insert(
-            0,
-            Doc {
-                title: "All".into(),
-                yaml: all_yaml.clone(),
-                risks: all_risks,
-                is_yaml: true,
-            },
-        );
-        let host = host_steps_text(&bundle);
-        docs.push(Doc {
-            title: "Host steps".into(),
-            risks: vec![Vec::new(); host.lines().count()],
-            yaml: host,
-            is_yaml: false,
-        });
-        Ok(Preview {
-            bundle,
-            all_yaml,
-            docs,
-            security,
-        })
-    }
-}
-
-fn host_steps_text(bundle: &Bundle) -> String {
-    if bundle.host_steps.is_empty() {
-        return "No host steps: the manifests are all this mode needs.\n".into();
-    }
-    let mut s = String::new();
-    for (i, step) in bundle.host_steps.iter().enumerate() {
-        s.push_str(&format!("{}. {}\n", i + 1, step.title));
-        s.push_str(&format!("   on: {}\n", step.node_scope.describe()));
-        s.push_str(&format!("   why: {}\n", step.why));
-        for c in &step.commands {
-            s.push_str(&format!("   $ {c}\n"));
-        }
-        for f in &step.files {
-            let verb = if f.append { "append to" } else { "write" };
-            s.push_str(&format!("   {verb} {}:\n", f.path));
-            for line in f.content.lines() {
-                s.push_str(&format!("     | {line}\n"));
-            }
-        }
-        s.push('\n');
-    }
-    s
-}
-
 /// What the cluster line says. Filled in by messages, never waited for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ClusterStatus {
@@ -526,6 +409,106 @@ pub struct SavePrompt {
     pub dir: String,
     /// The directory is not empty: waiting for y/n.
     pub confirm_overwrite: bool,
+}
+
+/// What the last apply event said about one object of the apply panel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ObjectState {
+    Waiting,
+    /// Server-side dry-run in flight (spinner).
+    DryRunning,
+    /// The dry-run passed.
+    Valid,
+    /// Cannot be dry-run before its namespace exists (the reason).
+    Deferred(String),
+    /// The dry-run was rejected (the API server's message).
+    Rejected(String),
+    /// Server-side apply in flight (spinner).
+    Writing,
+    Created,
+    Configured,
+    Unchanged,
+    /// The write failed (the API server's message).
+    Failed(String),
+    /// Not written because another object failed.
+    Skipped,
+    /// Deleted again after a failure (this apply had created it).
+    RolledBack(Option<String>),
+    /// Could not be deleted after a failure: left behind.
+    RollbackFailed(String),
+}
+
+/// One row of the apply panel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApplyObject {
+    /// `kind/name (namespace NS)`.
+    pub label: String,
+    pub state: ObjectState,
+    /// The API server's warnings for it (dry-run and write, deduplicated).
+    pub warnings: Vec<String>,
+}
+
+/// Where the apply panel is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApplyPhase {
+    /// The server-side dry-run runs (nothing is written).
+    DryRun,
+    /// The dry-run passed: the confirmation waits for y/Enter or n/Esc.
+    Confirm,
+    /// The dry-run was rejected: confirming is refused, nothing was written.
+    Rejected,
+    /// Server-side apply (and the Pod watch) runs.
+    Applying,
+    Applied,
+    /// A write failed; `error` says exactly what was rolled back.
+    Failed,
+}
+
+/// The apply panel: the plan, the confirmation and the progress, filled in by messages.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApplyPanel {
+    pub plan: ApplyPlan,
+    pub phase: ApplyPhase,
+    pub stage: Option<Stage>,
+    /// One per `plan.objects`, same order.
+    pub objects: Vec<ApplyObject>,
+    /// The Pod's phase, from the watch after applying.
+    pub pod: Option<PodStatus>,
+    /// The report of the last finished run (dry-run, then apply).
+    pub report: Option<ApplyReport>,
+    /// Why the dry-run or the apply did not complete (the engine's text, exact).
+    pub error: Option<String>,
+    /// Frame of the spinners; advanced by `Msg::Tick` only while work is in flight.
+    pub spinner: usize,
+    pub scroll: usize,
+}
+
+impl ApplyPanel {
+    pub fn new(plan: ApplyPlan) -> ApplyPanel {
+        let objects = (0..plan.objects.len())
+            .map(|i| ApplyObject {
+                label: plan.label(i),
+                state: ObjectState::Waiting,
+                warnings: Vec::new(),
+            })
+            .collect();
+        ApplyPanel {
+            plan,
+            phase: ApplyPhase::DryRun,
+            stage: None,
+            objects,
+            pod: None,
+            report: None,
+            error: None,
+            spinner: 0,
+            scroll: 0,
+        }
+    }
+
+    /// A dry-run or an apply is running (the spinners turn).
+    pub fn in_flight(&self) -> bool {
+        matches!(self.phase, ApplyPhase::DryRun | ApplyPhase::Applying)
+    }
 }
 
 /// Severity of the status line message (shown with a symbol too).
@@ -559,6 +542,12 @@ pub struct App {
     pub help_scroll: usize,
     pub save: Option<SavePrompt>,
     pub cluster: ClusterStatus,
+    /// The kube context read at start (context, cluster, user, server, namespace).
+    pub kube: Option<ContextInfo>,
+    /// The apply panel (`a` in Review), while open.
+    pub apply: Option<ApplyPanel>,
+    /// How long an apply watches the Pod's phase (the CLI's `--wait` default).
+    pub apply_wait: std::time::Duration,
     pub status: Option<(StatusKind, String)>,
     pub mouse: bool,
     pub quit: bool,
@@ -588,6 +577,9 @@ impl App {
             help_scroll: 0,
             save: None,
             cluster: ClusterStatus::Loading,
+            kube: None,
+            apply: None,
+            apply_wait: std::time::Duration::from_secs(30),
             status: None,
             mouse: false,
             quit: false,

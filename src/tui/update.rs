@@ -4,10 +4,17 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent
 
 use super::keymap::{self, Action, Context};
 use super::msg::{Effect, Msg, SaveOutcome};
-use super::state::{App, Field, Overlay, Runs, SavePrompt, Screen, StatusKind, Way};
+use super::state::{
+    App, ApplyPanel, ApplyPhase, ClusterStatus, Field, ObjectState, Overlay, Runs, SavePrompt,
+    Screen, StatusKind, Way,
+};
+use crate::cluster::apply::{ApplyEvent, ApplyPlan, ApplyReport, Outcome};
 
 /// The key context of the current state.
 pub fn context(app: &App) -> Context {
+    if app.apply.is_some() {
+        return Context::Apply;
+    }
     if let Some(save) = &app.save {
         return if save.confirm_overwrite {
             Context::Confirm
@@ -101,10 +108,25 @@ pub fn update(app: &mut App, msg: Msg) -> (bool, Vec<Effect>) {
             }
             true
         }
-        Msg::Apply(line) => {
-            app.status = Some((StatusKind::Info, line));
+        Msg::KubeContext(info) => {
+            app.kube = Some(info);
             true
         }
+        Msg::Apply(event) => match &mut app.apply {
+            Some(panel) if panel.in_flight() => {
+                on_apply_event(panel, event);
+                true
+            }
+            _ => false,
+        },
+        Msg::ApplyDone(result) => on_apply_done(app, result),
+        Msg::Tick => match &mut app.apply {
+            Some(panel) if panel.in_flight() => {
+                panel.spinner = panel.spinner.wrapping_add(1);
+                true
+            }
+            _ => false,
+        },
         Msg::Signal => {
             app.quit = true;
             fx.push(Effect::Quit);
@@ -204,7 +226,11 @@ pub fn on_action(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
         }
         _ => {}
     }
-    // Prompts first, then overlays, then the step.
+    // The apply panel, prompts, then overlays, then the step.
+    if app.apply.is_some() {
+        on_apply_key(app, action, fx);
+        return;
+    }
     if let Some(save) = &mut app.save {
         let files = app
             .preview
@@ -409,16 +435,254 @@ fn on_review(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
                 confirm_overwrite: false,
             });
         }
-        Action::Apply => {
-            app.status = Some((
-                StatusKind::Info,
-                format!(
-                    "apply: available via `podwiz apply {}` (it asks before writing)",
-                    app.cli_args()
-                ),
-            ));
-        }
+        Action::Apply => start_apply(app, fx),
         Action::Back => app.screen = Screen::Options,
         _ => {}
     }
+}
+
+// ---- apply -----------------------------------------------------------------------------------
+
+/// `a` in Review: with a connected kube context, open the panel and start the server-side
+/// dry-run (it writes nothing); otherwise say why not and change nothing.
+fn start_apply(app: &mut App, fx: &mut Vec<Effect>) {
+    let Some(preview) = &app.preview else {
+        return;
+    };
+    let not = |why: String| {
+        Some((
+            StatusKind::Error,
+            format!("apply: {why}; nothing was applied"),
+        ))
+    };
+    let info = match (&app.cluster, &app.kube) {
+        (ClusterStatus::Connected { .. }, Some(info)) => info.clone(),
+        (ClusterStatus::NoContext(why), _) => {
+            app.status = not(format!(
+                "no kube context ({why}); save the manifests (s) or copy them (c) instead"
+            ));
+            return;
+        }
+        (ClusterStatus::Unreachable { context, reason }, _) => {
+            app.status = not(format!(
+                "the API server of context \"{context}\" does not answer ({reason})"
+            ));
+            return;
+        }
+        (ClusterStatus::Loading, _) | (_, None) => {
+            app.status = not("the kube context is still being read; try again".into());
+            return;
+        }
+        (ClusterStatus::Context { context, .. }, _) => {
+            app.status = not(format!(
+                "still connecting to the API server of context \"{context}\"; try again"
+            ));
+            return;
+        }
+    };
+    let plan = ApplyPlan::new(info, &preview.bundle);
+    let mut panel = ApplyPanel::new(plan.clone());
+    for o in &mut panel.objects {
+        o.state = ObjectState::DryRunning;
+    }
+    app.apply = Some(panel);
+    fx.push(Effect::Apply {
+        plan: Box::new(plan),
+        dry_run: true,
+        wait: std::time::Duration::ZERO,
+    });
+}
+
+fn on_apply_key(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
+    let Some(panel) = &mut app.apply else {
+        return;
+    };
+    let page = app.page.max(1);
+    match action {
+        Action::Up => panel.scroll = panel.scroll.saturating_sub(1),
+        Action::Down => panel.scroll += 1,
+        Action::PageUp => panel.scroll = panel.scroll.saturating_sub(page),
+        Action::PageDown => panel.scroll += page,
+        Action::Yes | Action::Enter => match panel.phase {
+            ApplyPhase::Confirm => {
+                panel.phase = ApplyPhase::Applying;
+                panel.stage = None;
+                panel.error = None;
+                panel.scroll = 0;
+                for o in &mut panel.objects {
+                    o.state = ObjectState::Waiting;
+                }
+                fx.push(Effect::Apply {
+                    plan: Box::new(panel.plan.clone()),
+                    dry_run: false,
+                    wait: app.apply_wait,
+                });
+                app.status = Some((
+                    StatusKind::Info,
+                    format!(
+                        "applying to context \"{}\" ({})…",
+                        panel.plan.info.context, panel.plan.info.server
+                    ),
+                ));
+            }
+            ApplyPhase::Rejected => {
+                app.status = Some((
+                    StatusKind::Error,
+                    "not applied: the API server rejected the dry-run (see above); nothing was written"
+                        .into(),
+                ));
+            }
+            ApplyPhase::DryRun => {
+                app.status = Some((
+                    StatusKind::Info,
+                    "the dry-run is still running; confirm when it is done".into(),
+                ));
+            }
+            ApplyPhase::Applying | ApplyPhase::Applied | ApplyPhase::Failed => {}
+        },
+        Action::No | Action::Back => match panel.phase {
+            ApplyPhase::DryRun | ApplyPhase::Applying => {
+                app.status = Some((
+                    StatusKind::Info,
+                    "the apply is running; Esc closes the panel when it is done (Ctrl-C quits)"
+                        .into(),
+                ));
+            }
+            ApplyPhase::Confirm | ApplyPhase::Rejected => {
+                app.apply = None;
+                app.status = Some((
+                    StatusKind::Info,
+                    "not applied: cancelled, nothing was written".into(),
+                ));
+            }
+            ApplyPhase::Applied | ApplyPhase::Failed => app.apply = None,
+        },
+        _ => {}
+    }
+}
+
+fn add_warnings(list: &mut Vec<String>, warnings: Vec<String>) {
+    for w in warnings {
+        if !list.contains(&w) {
+            list.push(w);
+        }
+    }
+}
+
+fn on_apply_event(panel: &mut ApplyPanel, event: ApplyEvent) {
+    let (index, state, warnings) = match event {
+        ApplyEvent::Stage { stage } => {
+            panel.stage = Some(stage);
+            return;
+        }
+        ApplyEvent::PodPhase { status } => {
+            panel.pod = Some(status);
+            return;
+        }
+        ApplyEvent::DryRunStarted { index } => (index, ObjectState::DryRunning, Vec::new()),
+        ApplyEvent::DryRunOk { index, warnings } => (index, ObjectState::Valid, warnings),
+        ApplyEvent::DryRunFailed { index, message } => {
+            (index, ObjectState::Rejected(message), Vec::new())
+        }
+        ApplyEvent::DryRunDeferred { index, reason } => {
+            (index, ObjectState::Deferred(reason), Vec::new())
+        }
+        ApplyEvent::Applying { index } => (index, ObjectState::Writing, Vec::new()),
+        ApplyEvent::Applied {
+            index,
+            created,
+            changed,
+            warnings,
+        } => {
+            let state = match (created, changed) {
+                (true, _) => ObjectState::Created,
+                (false, true) => ObjectState::Configured,
+                (false, false) => ObjectState::Unchanged,
+            };
+            (index, state, warnings)
+        }
+        ApplyEvent::Failed { index, message } => (index, ObjectState::Failed(message), Vec::new()),
+        ApplyEvent::Skipped { index } => (index, ObjectState::Skipped, Vec::new()),
+        ApplyEvent::RolledBack { index, note } => {
+            (index, ObjectState::RolledBack(note), Vec::new())
+        }
+        ApplyEvent::RollbackFailed { index, message } => {
+            (index, ObjectState::RollbackFailed(message), Vec::new())
+        }
+    };
+    if let Some(o) = panel.objects.get_mut(index) {
+        // A late dry-run (deferred object) passing does not undo a write in flight.
+        if !(state == ObjectState::Valid && panel.phase == ApplyPhase::Applying) {
+            o.state = state;
+        }
+        add_warnings(&mut o.warnings, warnings);
+    }
+}
+
+fn on_apply_done(app: &mut App, result: Result<ApplyReport, String>) -> bool {
+    let Some(panel) = &mut app.apply else {
+        return false;
+    };
+    let context = panel.plan.info.context.clone();
+    match (panel.phase, result) {
+        (ApplyPhase::DryRun, Ok(report)) => {
+            for (o, r) in panel.objects.iter_mut().zip(&report.objects) {
+                add_warnings(&mut o.warnings, r.warnings.clone());
+                if o.state == ObjectState::DryRunning {
+                    o.state = match &r.outcome {
+                        Outcome::NotValidated { reason } => ObjectState::Deferred(reason.clone()),
+                        _ => ObjectState::Valid,
+                    };
+                }
+            }
+            panel.phase = ApplyPhase::Confirm;
+            panel.report = Some(report);
+            app.status = Some((
+                StatusKind::Info,
+                format!(
+                    "dry-run passed: y or Enter applies to context \"{context}\", n or Esc cancels"
+                ),
+            ));
+        }
+        (ApplyPhase::DryRun, Err(error)) => {
+            panel.phase = ApplyPhase::Rejected;
+            app.status = Some((StatusKind::Error, error.clone()));
+            panel.error = Some(error);
+        }
+        (ApplyPhase::Applying, Ok(report)) => {
+            for (o, r) in panel.objects.iter_mut().zip(&report.objects) {
+                add_warnings(&mut o.warnings, r.warnings.clone());
+                o.state = match r.outcome {
+                    Outcome::Created => ObjectState::Created,
+                    Outcome::Configured => ObjectState::Configured,
+                    Outcome::Unchanged => ObjectState::Unchanged,
+                    _ => o.state.clone(),
+                };
+            }
+            if report.pod.is_some() {
+                panel.pod.clone_from(&report.pod);
+            }
+            let count =
+                |f: fn(&Outcome) -> bool| report.objects.iter().filter(|o| f(&o.outcome)).count();
+            app.status = Some((
+                StatusKind::Success,
+                format!(
+                    "applied to context \"{context}\": {} created, {} configured, {} unchanged",
+                    count(|o| *o == Outcome::Created),
+                    count(|o| *o == Outcome::Configured),
+                    count(|o| *o == Outcome::Unchanged),
+                ),
+            ));
+            panel.phase = ApplyPhase::Applied;
+            panel.report = Some(report);
+        }
+        (ApplyPhase::Applying, Err(error)) => {
+            panel.phase = ApplyPhase::Failed;
+            app.status = Some((StatusKind::Error, error.clone()));
+            panel.error = Some(error);
+        }
+        // Nothing runs: a stray answer changes nothing.
+        _ => return false,
+    }
+    true
 }

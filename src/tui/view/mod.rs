@@ -1,5 +1,6 @@
 //! `view(state) -> frame`: pure, no I/O, nothing waits.
 
+mod apply;
 mod overlays;
 mod review;
 mod steps;
@@ -14,6 +15,7 @@ use super::keymap;
 use super::state::{App, ClusterStatus, Overlay, Screen, StatusKind};
 use super::theme::Theme;
 use super::update::context;
+use crate::security::{self, Explanation, assets::label};
 
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
@@ -45,6 +47,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     if app.save.is_some() {
         overlays::save(frame, app, body);
+    }
+    if app.apply.is_some() {
+        apply::apply(frame, app, body);
     }
     draw_status(frame, app, status);
     draw_footer(frame, app, footer);
@@ -182,15 +187,35 @@ pub fn block<'a>(title: &str, focused: bool, t: &Theme) -> Block<'a> {
         .title(Span::styled(title, if focused { t.title } else { t.muted }))
 }
 
+/// The explanation of a choice (`security::explain_choice`) or of a wizard step
+/// (`security::explain_step`); both come from `assets/security.toml`.
+pub fn explain(key: &str) -> Option<&'static Explanation> {
+    // Steps first: the start screen's text must not wait for the whole catalogue to parse.
+    security::explain_step(key).or_else(|| security::explain_choice(key))
+}
+
+/// An explanation's lines: title, text, and the source it comes from.
+pub fn explanation_lines(ex: Option<&'static Explanation>, t: &Theme) -> Vec<Line<'static>> {
+    let Some(ex) = ex else {
+        return Vec::new();
+    };
+    vec![
+        Line::styled(ex.title.as_str(), t.accent),
+        Line::raw(""),
+        Line::styled(ex.text.as_str(), t.text),
+        Line::raw(""),
+        Line::from(vec![
+            Span::styled(label("explain_source"), t.muted),
+            Span::raw(" "),
+            Span::styled(ex.source.as_str(), t.muted),
+        ]),
+    ]
+}
+
 /// The explanation panel for the cursor's choice.
 pub fn explanation(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
-    let ex = super::explain::explain(&app.explain_key());
-    let lines = vec![
-        Line::styled(ex.title.to_string(), t.accent),
-        Line::raw(""),
-        Line::styled(ex.text.to_string(), t.text),
-    ];
+    let lines = explanation_lines(explain(&app.explain_key()), t);
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: true })

@@ -8,9 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::{block, focus_row};
-use crate::scenario::{Mode, Options, build};
-use crate::security::pss::{self, Level};
-use crate::tui::assess;
+use crate::security::assets::assets;
+use crate::security::compare::{self, CompareRow};
 use crate::tui::keymap;
 use crate::tui::state::App;
 
@@ -43,100 +42,95 @@ pub fn help(frame: &mut Frame, app: &App, area: Rect) {
     );
 }
 
-pub struct CompareRow {
-    pub mode: Mode,
-    pub privileged: bool,
-    pub user: &'static str,
-    pub level: Level,
-    pub fuse: bool,
-    pub host_steps: usize,
-    pub grant: String,
-}
-
-/// The matrix, computed once (it depends on nothing the user types).
+/// The security layer's compare rows, computed once (they depend on nothing the user types).
 pub fn compare_rows() -> &'static [CompareRow] {
     static ROWS: OnceLock<Vec<CompareRow>> = OnceLock::new();
-    ROWS.get_or_init(|| {
-        Mode::ALL
-            .iter()
-            .filter_map(|&mode| {
-                let bundle = build(mode, &Options::default()).ok()?;
-                Some(CompareRow {
-                    mode,
-                    privileged: mode.is_privileged(),
-                    user: match mode {
-                        Mode::RootlessPriv | Mode::RootlessNoPriv => "1000",
-                        Mode::Userns => "0 (mapped)",
-                        Mode::Remote => "0 (node)",
-                        _ => "0",
-                    },
-                    level: pss::evaluate_pod(&bundle.pod, pss::PolicyVersion::Latest).level,
-                    fuse: bundle.options.fuse.is_some(),
-                    host_steps: bundle.host_steps.len(),
-                    grant: assess::grants(mode).into_iter().next().unwrap_or_default(),
-                })
-            })
-            .collect()
-    })
+    ROWS.get_or_init(compare::rows)
 }
 
 pub fn compare(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
-    let mut lines = vec![Line::styled(
-        format!(
-            "  {:<17} {:<5} {:<11} {:<14} {:<5} {:<5} {}",
-            "mode", "priv", "user", "PSS level", "fuse", "host", "an attacker gets"
-        ),
-        t.title,
-    )];
-    for (i, row) in compare_rows().iter().enumerate() {
-        let (style, marker) = focus_row(t, i == app.compare_cursor);
-        lines.push(Line::from(vec![
-            Span::styled(format!("{marker}{:<17} ", row.mode.id()), style),
-            Span::styled(
-                format!(
-                    "{:<5} {:<11} ",
-                    if row.privileged { "yes" } else { "no" },
-                    row.user
-                ),
-                t.text,
-            ),
-            Span::styled(
-                format!("{:<14}", assess::badge(row.level)),
-                super::review::level_style(t, row.level),
-            ),
-            Span::styled(
-                format!(
-                    " {:<5} {:<5} {}",
-                    if row.fuse { "yes" } else { "no" },
-                    row.host_steps,
-                    row.grant
-                ),
-                t.text,
-            ),
-        ]));
+    let rows = compare_rows();
+    let headers = compare::headers();
+    let cells: Vec<Vec<String>> = rows.iter().map(compare::cells).collect();
+    let widths: Vec<usize> = (0..headers.len())
+        .map(|i| {
+            cells
+                .iter()
+                .filter_map(|r| r.get(i))
+                .chain([&headers[i]])
+                .map(|c| c.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    // As many columns as fit; the others are listed for the selected mode below.
+    let room = area.width.saturating_sub(4) as usize;
+    let mut shown = 0;
+    let mut used = 0;
+    for w in &widths {
+        if used + w > room {
+            break;
+        }
+        used += w + 2;
+        shown += 1;
+    }
+    let pss = compare::COLUMNS.iter().position(|c| *c == "pss");
+    let cell = |text: &str, i: usize| format!("{text:<w$}  ", w = widths[i]);
+    let mut header = String::from("  ");
+    for (i, h) in headers.iter().enumerate().take(shown) {
+        header.push_str(&cell(h, i));
+    }
+    let mut lines = vec![Line::styled(header.trim_end().to_string(), t.title)];
+    for (r, (row, row_cells)) in rows.iter().zip(&cells).enumerate() {
+        let (style, marker) = focus_row(t, r == app.compare_cursor);
+        let mut spans = vec![Span::styled(marker, style)];
+        for (i, c) in row_cells.iter().enumerate().take(shown) {
+            let s = if i == 0 {
+                style
+            } else if Some(i) == pss {
+                super::review::level_style(t, row.pss_level)
+            } else {
+                t.text
+            };
+            spans.push(Span::styled(cell(c, i), s));
+        }
+        lines.push(Line::from(spans));
     }
     let table_h = lines.len() as u16 + 2;
     let [table, below] =
         Layout::vertical([Constraint::Length(table_h), Constraint::Min(0)]).areas(area);
     frame.render_widget(Clear, area);
+    let c = &assets().compare;
     frame.render_widget(
-        Paragraph::new(lines).block(block("Compare all modes (m or Esc closes)", true, t)),
+        Paragraph::new(lines).block(block(&format!("{} (m or Esc closes)", c.title), true, t)),
         table,
     );
-    let mut lines = Vec::new();
-    let selected = compare_rows()
-        .get(app.compare_cursor)
-        .map(|r| r.mode)
-        .unwrap_or(app.mode);
-    let ex = crate::tui::explain::explain(&format!("mode.{selected}"));
-    lines.push(Line::styled(ex.title, t.accent));
-    lines.push(Line::styled(ex.text, t.text));
+    let selected = app.compare_cursor.min(rows.len().saturating_sub(1));
+    let mode = rows.get(selected).map_or(app.mode, |r| r.mode);
+    let mut lines = super::explanation_lines(super::explain(&format!("mode.{mode}")), t);
+    if let (Some(row), Some(row_cells)) = (rows.get(selected), cells.get(selected)) {
+        lines.push(Line::raw(""));
+        for (h, v) in headers.iter().zip(row_cells).skip(shown) {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{h}: "), t.muted),
+                Span::styled(v.clone(), t.text),
+            ]));
+        }
+        let changes = if row.host_changes.is_empty() {
+            c.needs_any.clone()
+        } else {
+            row.host_changes.join("; ")
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{} ", c.host_changes_heading), t.muted),
+            Span::styled(changes, t.text),
+        ]));
+    }
     lines.push(Line::raw(""));
-    lines.push(Line::styled(
-        "priv: securityContext.privileged · host: steps on the nodes · levels from the Pod Security Standards (latest)",
-        t.muted,
-    ));
+    for legend in &c.legend {
+        lines.push(Line::styled(legend.as_str(), t.muted));
+    }
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })

@@ -1,4 +1,7 @@
 //! Step 5: manifests in tabs with the risk gutter, the security panel, usage hints.
+//!
+//! Everything here reads what `Preview` derived once (lexed lines, the report, risk marks); a frame
+//! only styles the visible lines and borrows their text.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -7,49 +10,71 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::block;
+use crate::security::assets::label;
 use crate::security::pss::Level;
-use crate::tui::assess::{Severity, badge};
+use crate::security::{Report, Scope, Severity};
 use crate::tui::state::{App, Doc};
 use crate::tui::theme::Theme;
-use crate::tui::yaml::{Token, lex_line};
+use crate::tui::yaml::Token;
 
-/// Lines `scroll..scroll+height` of a document with the gutter: `▶` on the cursor line, `!` on
-/// lines that carry a finding.
-pub fn yaml_lines(
-    doc: &Doc,
+/// The gutter's risk column: the most severe finding's symbol, two columns wide.
+fn gutter_mark(doc: &Doc, report: Option<&Report>, i: usize) -> &'static str {
+    let worst = doc
+        .risks
+        .get(i)
+        .into_iter()
+        .flatten()
+        .filter_map(|&f| report.and_then(|r| r.findings.get(f)))
+        .map(|f| f.severity)
+        .min();
+    match worst.map(Severity::symbol) {
+        Some("!!") => "!!",
+        Some("!") => "! ",
+        Some("~") => "~ ",
+        Some("-") => "- ",
+        Some("i") => "i ",
+        Some(_) => "! ",
+        None => "  ",
+    }
+}
+
+fn token_style(t: &Theme, token: Token) -> Style {
+    match token {
+        Token::Indent | Token::Colon => t.text,
+        Token::Key => t.yaml_key,
+        Token::ListMarker => t.yaml_list,
+        Token::Scalar => t.yaml_scalar,
+        Token::String => t.yaml_string,
+        Token::Comment => t.yaml_comment,
+        Token::DocMarker => t.yaml_doc,
+    }
+}
+
+/// Lines `scroll..scroll+height` of a document with the gutter: `▶` on the cursor line, the
+/// severity symbol of the worst finding on lines that carry one. Borrows the document's text.
+pub fn yaml_lines<'a>(
+    doc: &'a Doc,
+    report: Option<&Report>,
     t: &Theme,
     cursor: Option<usize>,
     scroll: usize,
     height: usize,
-) -> Vec<Line<'static>> {
-    doc.yaml
-        .lines()
-        .enumerate()
-        .skip(scroll)
-        .take(height)
-        .map(|(i, line)| {
+) -> Vec<Line<'a>> {
+    let end = doc.lines.len().min(scroll.saturating_add(height));
+    let start = scroll.min(end);
+    let text_style = if doc.is_yaml { None } else { Some(t.text) };
+    (start..end)
+        .map(|i| {
             let is_cursor = cursor == Some(i);
-            let risky = doc.risks.get(i).is_some_and(|r| !r.is_empty());
-            let mut spans = vec![
-                Span::styled(if is_cursor { "▶" } else { " " }, t.accent),
-                Span::styled(if risky { "!" } else { " " }, t.gutter_risk),
-                Span::raw(" "),
-            ];
-            if doc.is_yaml {
-                for (token, text) in lex_line(line) {
-                    let style = match token {
-                        Token::Indent | Token::Colon => t.text,
-                        Token::Key => t.yaml_key,
-                        Token::ListMarker => t.yaml_list,
-                        Token::Scalar => t.yaml_scalar,
-                        Token::String => t.yaml_string,
-                        Token::Comment => t.yaml_comment,
-                        Token::DocMarker => t.yaml_doc,
-                    };
-                    spans.push(Span::styled(text.to_string(), style));
-                }
-            } else {
-                spans.push(Span::styled(line.to_string(), t.text));
+            let pieces = &doc.lines[i];
+            let mut spans = Vec::with_capacity(pieces.len() + 3);
+            spans.push(Span::styled(if is_cursor { "▶" } else { " " }, t.accent));
+            spans.push(Span::styled(gutter_mark(doc, report, i), t.gutter_risk));
+            spans.push(Span::raw(" "));
+            for (token, range) in pieces {
+                let style = text_style.unwrap_or_else(|| token_style(t, *token));
+                let text = doc.yaml.get(range.clone()).unwrap_or_default();
+                spans.push(Span::styled(text, style));
             }
             if is_cursor {
                 for s in spans.iter_mut().skip(2) {
@@ -69,11 +94,31 @@ pub fn level_style(t: &Theme, level: Level) -> Style {
     }
 }
 
+/// The level badge: the word in capitals between brackets.
+pub fn badge(level: Level) -> &'static str {
+    match level {
+        Level::Restricted => "[ RESTRICTED ]",
+        Level::Baseline => "[ BASELINE ]",
+        Level::Privileged => "[ PRIVILEGED ]",
+    }
+}
+
 fn severity_style(t: &Theme, s: Severity) -> Style {
     match s {
         Severity::Critical | Severity::High => t.error,
         Severity::Medium => t.warning,
         Severity::Low | Severity::Info => t.info,
+    }
+}
+
+/// Symbol and word, so severity never relies on colour: `!! critical`.
+fn severity_label(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "!! critical ",
+        Severity::High => "!  high     ",
+        Severity::Medium => "~  medium   ",
+        Severity::Low => "-  low      ",
+        Severity::Info => "i  info     ",
     }
 }
 
@@ -88,12 +133,16 @@ pub fn review(frame: &mut Frame, app: &App, area: Rect) {
         return;
     };
     let [tabs, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(area);
-    let mut spans = Vec::new();
+    let mut spans = Vec::with_capacity(preview.docs.len() * 4);
     for (i, doc) in preview.docs.iter().enumerate() {
         if i == app.tab {
-            spans.push(Span::styled(format!("[{}]", doc.title), t.focus));
+            spans.push(Span::styled("[", t.focus));
+            spans.push(Span::styled(doc.title.as_str(), t.focus));
+            spans.push(Span::styled("]", t.focus));
         } else {
-            spans.push(Span::styled(format!(" {} ", doc.title), t.muted));
+            spans.push(Span::styled(" ", t.muted));
+            spans.push(Span::styled(doc.title.as_str(), t.muted));
+            spans.push(Span::styled(" ", t.muted));
         }
         spans.push(Span::raw(" "));
     }
@@ -102,9 +151,12 @@ pub fn review(frame: &mut Frame, app: &App, area: Rect) {
     let left_w = (body.width * 58 / 100).max(40);
     let [left, right] =
         Layout::horizontal([Constraint::Length(left_w), Constraint::Min(20)]).areas(body);
-    let doc = &preview.docs[app.tab];
+    let Some(doc) = preview.docs.get(app.tab) else {
+        return;
+    };
+    let sec = &preview.security;
     let height = left.height.saturating_sub(2) as usize;
-    let total = doc.yaml.lines().count();
+    let total = doc.len();
     let title = format!(
         "5 Review · {} · line {}/{}",
         doc.title,
@@ -112,74 +164,117 @@ pub fn review(frame: &mut Frame, app: &App, area: Rect) {
         total
     );
     frame.render_widget(
-        Paragraph::new(yaml_lines(doc, t, Some(app.line), app.scroll, height))
-            .block(block(&title, true, t)),
+        Paragraph::new(yaml_lines(
+            doc,
+            Some(sec),
+            t,
+            Some(app.line),
+            app.scroll,
+            height,
+        ))
+        .block(block(&title, true, t)),
         left,
     );
+    frame.render_widget(
+        Paragraph::new(security_lines(app, doc, sec, right.height as usize))
+            .wrap(Wrap { trim: false })
+            .block(block("Security", false, t)),
+        right,
+    );
+}
 
-    let sec = &preview.security;
-    let mut lines = vec![Line::from(vec![
-        Span::styled("Pod Security ", t.text),
-        Span::styled(badge(sec.level), level_style(t, sec.level)),
-        Span::styled(format!(" policy {}", sec.policy), t.muted),
-    ])];
+/// The security panel: level badge, the cursor line's findings, all findings by severity, what an
+/// attacker gets (pod or node), host changes, usage hints. Stops once the panel is full.
+fn security_lines<'a>(app: &'a App, doc: &Doc, sec: &'a Report, rows: usize) -> Vec<Line<'a>> {
+    let t = &app.theme;
+    let mut lines = Vec::with_capacity(rows.min(64));
+    lines.push(Line::styled(label("pss_heading"), t.title));
+    lines.push(Line::from(vec![
+        Span::styled(badge(sec.pss.level), level_style(t, sec.pss.level)),
+        Span::styled(format!(" policy {}", sec.pss.version), t.muted),
+    ]));
     if let Some(risks) = doc.risks.get(app.line).filter(|r| !r.is_empty()) {
         lines.push(Line::raw(""));
-        lines.push(Line::styled("! This line", t.gutter_risk));
-        for &i in risks {
-            if let Some(f) = sec.findings.get(i) {
-                lines.push(Line::from(vec![
-                    Span::styled(
-                        format!("{} ", f.severity.label()),
-                        severity_style(t, f.severity),
-                    ),
-                    Span::styled(f.title.clone(), t.accent),
-                ]));
-                lines.push(Line::styled(format!("  {}", f.field), t.muted));
-                lines.push(Line::styled(format!("  grants: {}", f.detail), t.text));
-            }
+        lines.push(Line::from(vec![
+            Span::styled("! ", t.gutter_risk),
+            Span::styled(label("review_this_line"), t.gutter_risk),
+        ]));
+        for f in risks.iter().filter_map(|&i| sec.findings.get(i)) {
+            lines.push(Line::from(vec![
+                Span::styled(severity_label(f.severity), severity_style(t, f.severity)),
+                Span::styled(f.title.as_str(), t.accent),
+            ]));
+            lines.push(Line::styled(f.detail.as_str(), t.text));
+            lines.push(Line::from(vec![
+                Span::styled(label("explain_source"), t.muted),
+                Span::raw(" "),
+                Span::styled(f.source.as_str(), t.muted),
+            ]));
         }
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
-        format!("Findings ({})", sec.findings.len()),
+        format!("{} ({})", label("findings_heading"), sec.findings.len()),
         t.title,
     ));
     if sec.findings.is_empty() {
-        lines.push(Line::styled("  none", t.muted));
+        lines.push(Line::styled(label("findings_none"), t.muted));
     }
-    for f in &sec.findings {
+    // The pod's findings first; those of other objects (the device plugin, the nodes) under
+    // the object's name.
+    let mut last_object: Option<&str> = None;
+    let pod_first = sec
+        .findings
+        .iter()
+        .filter(|f| f.object.starts_with("pod/"))
+        .chain(
+            sec.findings
+                .iter()
+                .filter(|f| !f.object.starts_with("pod/")),
+        );
+    for f in pod_first {
+        if !f.object.starts_with("pod/") && last_object != Some(f.object.as_str()) {
+            lines.push(Line::styled(format!("{}:", f.object), t.muted));
+            last_object = Some(f.object.as_str());
+        }
         lines.push(Line::from(vec![
-            Span::styled(
-                format!("{:<11}", f.severity.label()),
-                severity_style(t, f.severity),
-            ),
-            Span::styled(f.title.clone(), t.text),
+            Span::styled(severity_label(f.severity), severity_style(t, f.severity)),
+            Span::styled(f.title.as_str(), t.text),
         ]));
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled("What an attacker gets", t.title));
-    for g in &sec.grants {
-        lines.push(Line::styled(format!("• {g}"), t.text));
+    lines.push(Line::styled(label("grants_heading"), t.title));
+    for scope in [Scope::Node, Scope::Pod] {
+        let key = match scope {
+            Scope::Pod => "grants_pod",
+            Scope::Node => "grants_node",
+        };
+        for g in sec.grants.iter().filter(|g| g.scope == scope) {
+            lines.push(Line::from(vec![
+                Span::styled(label(key), t.accent),
+                Span::styled(": ", t.muted),
+                Span::styled(g.text.as_str(), t.text),
+            ]));
+        }
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled("Host changes", t.title));
+    lines.push(Line::styled(label("host_changes_heading"), t.title));
     if sec.host_changes.is_empty() {
-        lines.push(Line::styled("  none", t.muted));
+        lines.push(Line::styled(label("host_changes_none"), t.muted));
     }
     for h in &sec.host_changes {
         lines.push(Line::styled(format!("• {h}"), t.text));
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled("Try it", t.title));
-    for u in &preview.bundle.usage {
-        lines.push(Line::styled(format!("• {}", u.title), t.text));
-        lines.push(Line::styled(format!("  $ {}", u.command), t.muted));
+    lines.push(Line::styled(label("review_usage_heading"), t.title));
+    if let Some(preview) = &app.preview {
+        for u in &preview.bundle.usage {
+            lines.push(Line::styled(format!("• {}", u.title), t.text));
+            lines.push(Line::styled(format!("  $ {}", u.command), t.muted));
+            if lines.len() > rows {
+                break;
+            }
+        }
     }
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block("Security", false, t)),
-        right,
-    );
+    lines
 }

@@ -5,9 +5,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{block, cluster_line, explanation, focus_row};
+use super::{block, cluster_line, explain, explanation, focus_row};
 use crate::scenario::Mode;
-use crate::tui::explain::explain;
 use crate::tui::state::{App, Field, Runs, Way};
 
 fn split(area: Rect) -> [Rect; 2] {
@@ -17,16 +16,18 @@ fn split(area: Rect) -> [Rect; 2] {
 
 pub fn start(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
-    let ex = explain("start");
-    let mut lines = vec![
-        Line::styled(ex.title, t.title),
-        Line::raw(""),
-        Line::styled(ex.text, t.text),
-        Line::raw(""),
+    let mut lines = Vec::new();
+    if let Some(ex) = explain("start") {
+        lines.push(Line::styled(ex.title.as_str(), t.title));
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(ex.text.as_str(), t.text));
+        lines.push(Line::raw(""));
+    }
+    lines.extend([
         cluster_line(&app.cluster, t),
         Line::raw(""),
         Line::styled("The six modes:", t.accent),
-    ];
+    ]);
     for mode in Mode::ALL {
         lines.push(Line::from(vec![
             Span::styled(format!("  {:<17}", mode.id()), t.key),
@@ -234,7 +235,10 @@ pub fn options(frame: &mut Frame, app: &App, area: Rect) {
             err,
         );
     }
-    let [why, yaml] = Layout::vertical([Constraint::Length(8), Constraint::Min(3)]).areas(right);
+    // Room for the explanation's source line when the terminal is tall enough.
+    let why_h = if right.height >= 30 { 11 } else { 8 };
+    let [why, yaml] =
+        Layout::vertical([Constraint::Length(why_h), Constraint::Min(3)]).areas(right);
     explanation(frame, app, why);
     let pod = app
         .preview
@@ -242,7 +246,14 @@ pub fn options(frame: &mut Frame, app: &App, area: Rect) {
         .and_then(|p| p.docs.iter().find(|d| d.title.starts_with("Pod ")));
     let inner_h = yaml.height.saturating_sub(2) as usize;
     let lines = match pod {
-        Some(doc) => super::review::yaml_lines(doc, &app.theme, None, 0, inner_h),
+        Some(doc) => super::review::yaml_lines(
+            doc,
+            app.preview.as_ref().map(|p| &p.security),
+            &app.theme,
+            None,
+            0,
+            inner_h,
+        ),
         None => vec![],
     };
     let title = if app.error.is_some() {
