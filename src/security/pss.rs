@@ -1644,53 +1644,13 @@ mod tests {
         check_level(&p.metadata, &spec, level, ver(version)).join(", ")
     }
 
-    const ROOTFUL_PRIV: &str = r#"apiVersion: v1
-kind: Pod
-metadata:
-  name: podman-priv
-spec:
-  containers:
-  - name: priv
-    image: quay.io/podman/stable
-    args: ["sleep", "1000000"]
-    securityContext:
-      privileged: true
-"#;
-    const ROOTLESS_PRIV: &str = r#"apiVersion: v1
-kind: Pod
-metadata:
-  name: podman-rootless
-spec:
-  containers:
-  - name: rootless
-    image: quay.io/podman/stable
-    args: ["sleep", "1000000"]
-    securityContext:
-      privileged: true
-      runAsUser: 1000
-"#;
-    const ROOTLESS_NO_PRIV: &str = r#"apiVersion: v1
-kind: Pod
-metadata:
-  name: no-priv
-spec:
-  containers:
-  - name: no-priv
-    image: quay.io/podman/stable
-    args: ["sleep", "1000000"]
-    securityContext:
-      runAsUser: 1000
-    resources:
-      limits:
-        github.com/fuse: 1
-    volumeMounts:
-    - mountPath: /home/podman/.local/share/containers
-      name: podman-local
-  volumes:
-  - name: podman-local
-    hostPath:
-      path: /home/user/.local/share/containers
-"#;
+    /// The article's manifest (tests/fixtures/article), the same file the faithfulness tests use.
+    const ROOTFUL_PRIV: &str = include_str!("../../tests/fixtures/article/rootful-priv.yaml");
+    /// The article's manifest (tests/fixtures/article), the same file the faithfulness tests use.
+    const ROOTLESS_PRIV: &str = include_str!("../../tests/fixtures/article/rootless-priv.yaml");
+    /// The article's manifest (tests/fixtures/article), the same file the faithfulness tests use.
+    const ROOTLESS_NO_PRIV: &str =
+        include_str!("../../tests/fixtures/article/rootless-no-priv.yaml");
     const ROOTLESS_NO_PRIV_EMPTYDIR: &str = r#"apiVersion: v1
 kind: Pod
 metadata:
@@ -1712,57 +1672,12 @@ spec:
   - name: podman-local
     emptyDir: {}
 "#;
-    const ROOTFUL_NO_PRIV: &str = r#"apiVersion: v1
-kind: Pod
-metadata:
-  name: no-priv-rootful
-spec:
-  containers:
-  - name: no-priv-rootful
-    image: quay.io/podman/stable
-    args: ["sleep", "1000000"]
-    securityContext:
-      capabilities:
-        add: ["SYS_ADMIN", "MKNOD", "SYS_CHROOT", "SETFCAP"]
-    resources:
-      limits:
-        github.com/fuse: 1
-"#;
-    const REMOTE: &str = r#"apiVersion: v1
-kind: Pod
-metadata:
-  name: podman-remote
-spec:
-  containers:
-  - name: remote
-    image: quay.io/podman/stable
-    args: ["sleep", "1000000"]
-    volumeMounts:
-    - mountPath: /var/run/podman
-      name: podman-sock
-  volumes:
-  - name: podman-sock
-    hostPath:
-      path: /var/run/podman
-"#;
-    const USERNS: &str = r#"apiVersion: v1
-kind: Pod
-metadata:
-  name: podman-userns
-  annotations:
-    io.kubernetes.cri-o.userns-mode: "auto:size=65536;keep-id=true"
-spec:
-  containers:
-  - name: userns
-    image: quay.io/podman/stable
-    command: ["sleep", "10000"]
-    securityContext:
-      capabilities:
-        add: ["SYS_ADMIN", "MKNOD", "SYS_CHROOT", "SETFCAP"]
-    resources:
-      limits:
-        github.com/fuse: 1
-"#;
+    /// The article's manifest (tests/fixtures/article), the same file the faithfulness tests use.
+    const ROOTFUL_NO_PRIV: &str = include_str!("../../tests/fixtures/article/rootful-no-priv.yaml");
+    /// The article's manifest (tests/fixtures/article), the same file the faithfulness tests use.
+    const REMOTE: &str = include_str!("../../tests/fixtures/article/remote.yaml");
+    /// The article's manifest (tests/fixtures/article), the same file the faithfulness tests use.
+    const USERNS: &str = include_str!("../../tests/fixtures/article/userns.yaml");
     const PROCMOUNT_USERNS: &str = r#"apiVersion: v1
 kind: Pod
 metadata:
