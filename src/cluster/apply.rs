@@ -365,6 +365,17 @@ pub enum Outcome {
     NotApplied,
 }
 
+impl Outcome {
+    /// The outcome of a successful write: whether it created the object and whether it changed it.
+    pub fn of_write(created: bool, changed: bool) -> Outcome {
+        match (created, changed) {
+            (true, _) => Outcome::Created,
+            (false, true) => Outcome::Configured,
+            (false, false) => Outcome::Unchanged,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ObjectResult {
     /// `kind/name`
@@ -809,13 +820,7 @@ impl Shared<'_> {
                         .push(index);
                 }
                 self.add_warnings(index, &warnings);
-                self.result(index, |r| {
-                    r.outcome = match (created, changed) {
-                        (true, _) => Outcome::Created,
-                        (false, true) => Outcome::Configured,
-                        (false, false) => Outcome::Unchanged,
-                    }
-                });
+                self.result(index, |r| r.outcome = Outcome::of_write(created, changed));
                 self.send(ApplyEvent::Applied {
                     index,
                     created,

@@ -141,10 +141,10 @@ pub fn event_line(plan: &ApplyPlan, event: &ApplyEvent) -> Option<String> {
             changed,
             warnings,
         } => {
-            let what = match (created, changed) {
-                (true, _) => "created  ",
-                (false, true) => "configured",
-                (false, false) => "unchanged",
+            let what = match Outcome::of_write(*created, *changed) {
+                Outcome::Created => "created  ",
+                Outcome::Configured => "configured",
+                _ => "unchanged",
             };
             format!("  {what:<9} {}{}", label(index), warning_lines(warnings))
         }

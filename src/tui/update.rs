@@ -594,10 +594,10 @@ fn on_apply_event(panel: &mut ApplyPanel, event: ApplyEvent) {
             changed,
             warnings,
         } => {
-            let state = match (created, changed) {
-                (true, _) => ObjectState::Created,
-                (false, true) => ObjectState::Configured,
-                (false, false) => ObjectState::Unchanged,
+            let state = match Outcome::of_write(created, changed) {
+                Outcome::Created => ObjectState::Created,
+                Outcome::Configured => ObjectState::Configured,
+                _ => ObjectState::Unchanged,
             };
             (index, state, warnings)
         }
