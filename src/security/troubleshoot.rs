@@ -61,28 +61,23 @@ pub fn diagnose(text: &str) -> Option<Diagnosis> {
             best = Some((score, entry));
         }
     }
-    best.map(|(_, e)| Diagnosis {
-        id: e.id.clone(),
-        error: e.error.clone(),
-        cause: e.cause.clone(),
-        fix: e.fix.clone(),
-        avoided_by: e.avoided_by.clone(),
-        source: e.source.clone(),
-    })
+    best.map(|(_, e)| Diagnosis::from(e))
 }
 
 /// Every known error, in catalogue order.
 pub fn known() -> Vec<Diagnosis> {
-    assets()
-        .troubleshoot
-        .iter()
-        .map(|e| Diagnosis {
+    assets().troubleshoot.iter().map(Diagnosis::from).collect()
+}
+
+impl From<&super::assets::TroubleText> for Diagnosis {
+    fn from(e: &super::assets::TroubleText) -> Diagnosis {
+        Diagnosis {
             id: e.id.clone(),
             error: e.error.clone(),
             cause: e.cause.clone(),
             fix: e.fix.clone(),
             avoided_by: e.avoided_by.clone(),
             source: e.source.clone(),
-        })
-        .collect()
+        }
+    }
 }
