@@ -318,3 +318,82 @@ fn an_unknown_theme_is_a_usage_error() {
         "podwiz: --theme: unknown theme 'solarized'; the themes are: dark, light, high-contrast, mono"
     );
 }
+
+/// The wizard, then its exit code and whether the terminal is back in cooked mode with echo
+/// (`stty` prints `icanon`/`-icanon` and `echo`/`-echo`).
+fn wizard_then_stty(env: &str) -> String {
+    format!(
+        "env -u SSH_CONNECTION -u SSH_TTY KUBECONFIG=/nonexistent/podwiz-e2e {env} {BIN}; echo PODWIZ-EXIT=$?; \
+         echo TTY: $(stty -a | tr ' ;' '\\n\\n' | grep -x -e '-\\?icanon' -e '-\\?echo'); sleep 600"
+    )
+}
+
+fn podwiz_pid(tmux: &Tmux) -> String {
+    let shell = tmux.run(&["display", "-p", "-t", &tmux.target, "#{pane_pid}"]);
+    let out = Command::new("pgrep")
+        .args(["-P", shell.trim()])
+        .output()
+        .expect("pgrep");
+    let pid = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(!pid.is_empty(), "podwiz is running");
+    pid
+}
+
+fn assert_terminal_given_back(tmux: &Tmux, screen: &str) {
+    assert!(
+        screen.contains("TTY: icanon echo"),
+        "cooked mode with echo:\n{screen}"
+    );
+    let alternate = tmux.run(&["display", "-p", "-t", &tmux.target, "#{alternate_on}"]);
+    assert_eq!(
+        alternate.trim(),
+        "0",
+        "left the alternate screen:\n{screen}"
+    );
+    assert!(!screen.contains("What podwiz does"), "{screen}");
+}
+
+#[test]
+fn sigint_restores_the_terminal() {
+    require("tmux");
+    let tmux = Tmux::start("sigint", &wizard_then_stty(""), 100, 30);
+    tmux.wait_for("What podwiz does");
+    let status = Command::new("kill")
+        .args(["-INT", &podwiz_pid(&tmux)])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let screen = tmux.wait_for("TTY:");
+    assert!(screen.contains("PODWIZ-EXIT=0"), "{screen}");
+    assert_terminal_given_back(&tmux, &screen);
+}
+
+#[test]
+fn a_panic_restores_the_terminal_before_its_message() {
+    require("tmux");
+    let tmux = Tmux::start(
+        "panic",
+        &wizard_then_stty(&format!("{}=1", podwiz::tui::PANIC_FOR_TESTS)),
+        100,
+        30,
+    );
+    let screen = tmux.wait_for("TTY:");
+    assert!(screen.contains("PODWIZ-EXIT=101"), "{screen}");
+    // The message is on the main screen, after the restore, so it can be read.
+    assert!(
+        screen.contains("panicking after the first frame"),
+        "{screen}"
+    );
+    assert_terminal_given_back(&tmux, &screen);
+}
+
+#[test]
+fn quitting_with_q_restores_the_terminal() {
+    require("tmux");
+    let tmux = Tmux::start("quit", &wizard_then_stty(""), 100, 30);
+    tmux.wait_for("What podwiz does");
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("TTY:");
+    assert!(screen.contains("PODWIZ-EXIT=0"), "{screen}");
+    assert_terminal_given_back(&tmux, &screen);
+}

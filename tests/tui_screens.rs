@@ -257,3 +257,75 @@ fn the_readme_capture_of_the_review_screen_is_current() {
         "assets/review-screen.txt is stale; regenerate it with PODWIZ_UPDATE_SCREENSHOT=1 cargo test --test tui_screens"
     );
 }
+
+/// The text inside the "Why" panel of the options screen, one string per row.
+fn why_panel_rows(buffer: &Buffer) -> Vec<String> {
+    let (x0, y0) = find(buffer, "┌ Why").expect("the Why panel");
+    let inner: Vec<String> = (y0 + 1..buffer.area.height)
+        .map(|y| {
+            (x0 + 1..buffer.area.width - 1)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .collect();
+    let end = inner
+        .iter()
+        .position(|row| row.starts_with('─'))
+        .expect("the Why panel's bottom border");
+    inner[..end].to_vec()
+}
+
+#[test]
+fn every_option_shows_its_whole_explanation_and_unbroken_sources_at_both_sizes() {
+    let walks: [(&str, Setup); 2] = [
+        ("rootless-no-priv", to_options),
+        ("userns", |a| {
+            press(a, KeyCode::Enter);
+            press(a, KeyCode::Enter);
+            for _ in 0..3 {
+                press(a, KeyCode::Down);
+            }
+            press(a, KeyCode::Enter);
+        }),
+    ];
+    for ((mode, walk), (w, h)) in walks
+        .iter()
+        .flat_map(|walk| [(*walk, (80, 24)), (*walk, (120, 40))])
+    {
+        let mut app = new_app(&Theme::mono());
+        walk(&mut app);
+        assert_eq!(app.mode.id(), mode);
+        for field in app.fields() {
+            let buffer = draw(&mut app, w, h);
+            let ex = view::explain(&app.explain_key())
+                .unwrap_or_else(|| panic!("{mode}: no explanation for {field:?}"));
+            let rows = why_panel_rows(&buffer);
+            let first_source = rows
+                .iter()
+                .position(|r| r.starts_with("Source: "))
+                .unwrap_or_else(|| panic!("{mode} {w}x{h} {field:?}: no source in {rows:#?}"));
+            // Pieces of a wrapped URL join back without gaps; the last word is on screen.
+            let joined: String = rows[first_source..]
+                .iter()
+                .flat_map(|r| r.split_whitespace())
+                .collect();
+            for word in ex.source.split_whitespace() {
+                let word = word.trim_end_matches([';', ',']);
+                assert!(
+                    joined.contains(word),
+                    "{mode} {w}x{h} {field:?}: '{word}' of the source is not in {rows:#?}"
+                );
+            }
+            let text_words: String = rows[..first_source]
+                .iter()
+                .flat_map(|r| r.split_whitespace())
+                .collect();
+            let want: String = ex.text.split_whitespace().collect();
+            assert!(
+                text_words.contains(&want),
+                "{mode} {w}x{h} {field:?}: the explanation is cut: {rows:#?}"
+            );
+            press(&mut app, KeyCode::Down);
+        }
+    }
+}

@@ -530,6 +530,29 @@ fn the_confirmation_names_context_server_user_namespace_and_every_object() {
     assert!(press(&mut app, KeyCode::Esc).is_empty());
     assert!(press(&mut app, KeyCode::Char('y')).is_empty());
     assert!(app.apply.is_some());
+    // Writing: the first Ctrl-C only warns (quitting now leaves a half-applied bundle and no
+    // rollback); the second quits.
+    let ctrl_c = || Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    let mut writing = app.clone();
+    let (_, fx) = update(&mut writing, ctrl_c());
+    assert!(fx.is_empty(), "{fx:?}");
+    assert!(!writing.quit);
+    let (kind, text) = writing.status.clone().expect("a warning");
+    assert_eq!(kind, StatusKind::Error);
+    assert!(
+        text.contains("quit again") && text.contains("without rollback"),
+        "{text}"
+    );
+    let (_, fx) = update(&mut writing, ctrl_c());
+    assert!(matches!(fx.as_slice(), [Effect::Quit]), "{fx:?}");
+    assert!(writing.quit);
+    // Once the apply has ended, one Ctrl-C quits again.
+    let mut done = app.clone();
+    update(&mut done, ctrl_c());
+    update(&mut done, Msg::ApplyDone(Err("a write failed".into())));
+    assert!(!done.quit_armed);
+    let (_, fx) = update(&mut done, ctrl_c());
+    assert!(matches!(fx.as_slice(), [Effect::Quit]), "{fx:?}");
 
     let mut app = connected_review();
     to_confirmation(&mut app);

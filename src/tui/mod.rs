@@ -15,6 +15,7 @@ pub mod yaml;
 use std::collections::VecDeque;
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -29,14 +30,23 @@ pub use state::App;
 use state::ClusterStatus;
 pub use theme::Theme;
 
+/// Set in the environment, the wizard panics right after its first frame (for tests only).
+pub const PANIC_FOR_TESTS: &str = "PODWIZ_PANIC_AFTER_FIRST_FRAME";
+
 /// Run the wizard until the user quits. The terminal is restored whatever happens.
 pub fn run(theme: Theme, args: &TuiArgs) -> anyhow::Result<ExitCode> {
+    let early_signal = catch_early_signals();
     let mut terminal = terminal::init(args.mouse)?;
     // The first frame comes before anything else: no runtime, no kube context, no preview yet
     // (the start screen needs none of them).
     let mut app = App::new(theme);
     app.mouse = args.mouse;
     let first = first_frame(&mut terminal, &mut app);
+    // Lets the end-to-end tests check that a panic gives the terminal back (cooked mode, main
+    // screen) and that its message can be read afterwards.
+    if std::env::var_os(PANIC_FOR_TESTS).is_some() {
+        panic!("{PANIC_FOR_TESTS} is set: panicking after the first frame");
+    }
     // One thread is plenty for a wizard: the cluster calls are few and the UI never waits on
     // them; blocking work (kubeconfig files) goes to tokio's blocking pool.
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -45,7 +55,13 @@ pub fn run(theme: Theme, args: &TuiArgs) -> anyhow::Result<ExitCode> {
     let mut clipboard = clipboard::Clipboard::default();
     let result = match (first, rt) {
         (Ok(()), Ok(rt)) => {
-            let result = rt.block_on(event_loop(&mut terminal, app, args, &mut clipboard));
+            let result = rt.block_on(event_loop(
+                &mut terminal,
+                app,
+                args,
+                &mut clipboard,
+                &early_signal,
+            ));
             rt.shutdown_background();
             result
         }
@@ -59,7 +75,7 @@ pub fn run(theme: Theme, args: &TuiArgs) -> anyhow::Result<ExitCode> {
     result.map(|()| ExitCode::SUCCESS)
 }
 
-fn first_frame(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> anyhow::Result<()> {
+fn first_frame(terminal: &mut terminal::Tui, app: &mut App) -> anyhow::Result<()> {
     let size = terminal.size()?;
     update::update(app, Msg::Resize(size.width, size.height));
     terminal.draw(|f| view::draw(f, app))?;
@@ -67,10 +83,11 @@ fn first_frame(terminal: &mut ratatui::DefaultTerminal, app: &mut App) -> anyhow
 }
 
 async fn event_loop(
-    terminal: &mut ratatui::DefaultTerminal,
+    terminal: &mut terminal::Tui,
     mut app: App,
     args: &TuiArgs,
     clipboard: &mut clipboard::Clipboard,
+    early_signal: &AtomicBool,
 ) -> anyhow::Result<()> {
     // Built right after the first frame: the next key (or `r`) needs it.
     app.refresh();
@@ -78,6 +95,10 @@ async fn event_loop(
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     spawn_input(tx.clone());
     spawn_signals(tx.clone());
+    // From here tokio listens; one that came during the first frame is acted on now.
+    if early_signal.load(Ordering::SeqCst) {
+        let _ = tx.send(Msg::Signal);
+    }
     let connection: Arc<OnceLock<Connection>> = Arc::default();
     spawn_cluster(tx.clone(), args.cluster.clone(), connection.clone());
     let env = clipboard::Env::from_process();
@@ -236,9 +257,28 @@ fn spawn_input(tx: mpsc::UnboundedSender<Msg>) {
     });
 }
 
+/// SIGTERM, SIGINT and SIGHUP are caught from before the terminal changes: one that comes
+/// before the event loop listens (during the first frame) is remembered instead of killing the
+/// process with the terminal still raw.
+fn catch_early_signals() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    #[cfg(unix)]
+    for signal in [
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGHUP,
+    ] {
+        // Failing to register only loses the early window; tokio still listens later.
+        let _ = signal_hook::flag::register(signal, flag.clone());
+    }
+    flag
+}
+
+/// Listens for SIGTERM, SIGINT and SIGHUP (registered before this returns) and turns the first
+/// into `Msg::Signal`.
 fn spawn_signals(tx: mpsc::UnboundedSender<Msg>) {
     #[cfg(unix)]
-    tokio::spawn(async move {
+    {
         use tokio::signal::unix::{SignalKind, signal};
         let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
             signal(SignalKind::terminate()),
@@ -247,13 +287,15 @@ fn spawn_signals(tx: mpsc::UnboundedSender<Msg>) {
         ) else {
             return;
         };
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
-            _ = hup.recv() => {}
-        }
-        let _ = tx.send(Msg::Signal);
-    });
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+                _ = hup.recv() => {}
+            }
+            let _ = tx.send(Msg::Signal);
+        });
+    }
 }
 
 /// Read the kube context (local files), then ask its API server; each answer is a message.

@@ -551,6 +551,8 @@ pub struct App {
     pub status: Option<(StatusKind, String)>,
     pub mouse: bool,
     pub quit: bool,
+    /// A quit was asked while the apply was writing: the next one quits.
+    pub quit_armed: bool,
     /// Rows of the review's document view at the last draw (for paging).
     pub page: usize,
 }
@@ -583,6 +585,7 @@ impl App {
             status: None,
             mouse: false,
             quit: false,
+            quit_armed: false,
             page: 20,
         };
         // The preview is built on the first key (or by the runtime right after the first

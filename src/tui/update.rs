@@ -199,6 +199,20 @@ pub fn on_action(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
     };
     match action {
         Action::Quit => {
+            // Quitting mid-write would leave a half-applied bundle and skip the rollback the
+            // engine does on failure: it takes a second quit, with the consequence spelled out.
+            let writing = app
+                .apply
+                .as_ref()
+                .is_some_and(|p| p.phase == ApplyPhase::Applying);
+            if writing && !app.quit_armed {
+                app.quit_armed = true;
+                app.status = Some((
+                    StatusKind::Error,
+                    "applying: quit again to leave now, half-applied and without rollback".into(),
+                ));
+                return;
+            }
             app.quit = true;
             fx.push(Effect::Quit);
             return;
@@ -620,6 +634,7 @@ fn on_apply_event(panel: &mut ApplyPanel, event: ApplyEvent) {
 }
 
 fn on_apply_done(app: &mut App, result: Result<ApplyReport, String>) -> bool {
+    app.quit_armed = false;
     let Some(panel) = &mut app.apply else {
         return false;
     };

@@ -4,6 +4,7 @@ mod apply;
 mod overlays;
 mod review;
 mod steps;
+mod wrap;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -194,34 +195,60 @@ pub fn explain(key: &str) -> Option<&'static Explanation> {
     security::explain_step(key).or_else(|| security::explain_choice(key))
 }
 
-/// An explanation's lines: title, text, and the source it comes from.
-pub fn explanation_lines(ex: Option<&'static Explanation>, t: &Theme) -> Vec<Line<'static>> {
+/// An explanation's lines, for a panel `width` columns wide inside its borders: title, text,
+/// and the sources it comes from.
+pub fn explanation_lines(
+    ex: Option<&'static Explanation>,
+    width: u16,
+    t: &Theme,
+) -> Vec<Line<'static>> {
     let Some(ex) = ex else {
         return Vec::new();
     };
-    vec![
-        Line::styled(ex.title.as_str(), t.accent),
-        Line::raw(""),
-        Line::styled(ex.text.as_str(), t.text),
-        Line::raw(""),
-        Line::from(vec![
-            Span::styled(label("explain_source"), t.muted),
-            Span::raw(" "),
-            Span::styled(ex.source.as_str(), t.muted),
-        ]),
-    ]
+    // Wrapped here rather than by the Paragraph so a panel can be sized to its lines.
+    let wrapped = |text: &str, style| {
+        wrap::wrap(text, usize::from(width), "", "")
+            .into_iter()
+            .map(move |line| Line::styled(line, style))
+    };
+    let mut lines: Vec<Line<'static>> = wrapped(&ex.title, t.accent).collect();
+    lines.push(Line::raw(""));
+    lines.extend(wrapped(&ex.text, t.text));
+    lines.push(Line::raw(""));
+    lines.extend(source_lines(&ex.source, width, t));
+    lines
 }
 
-/// The explanation panel for the cursor's choice.
-pub fn explanation(frame: &mut Frame, app: &App, area: Rect) {
+/// A source (references separated by "; ") as lines that fit `width`: one "Source:" line per
+/// reference, URLs broken after a `/` rather than inside a word, continuations indented.
+pub fn source_lines(source: &str, width: u16, t: &Theme) -> Vec<Line<'static>> {
+    let first = format!("{} ", label("explain_source"));
+    wrap::references(source)
+        .into_iter()
+        .flat_map(|reference| wrap::wrap(reference, usize::from(width), &first, "  "))
+        .map(|line| Line::styled(line, t.muted))
+        .collect()
+}
+
+/// The explanation of the cursor's choice, for a panel as wide as `area`.
+pub fn cursor_explanation(app: &App, area: Rect) -> Vec<Line<'static>> {
+    explanation_lines(explain(&app.explain_key()), inner_width(area), &app.theme)
+}
+
+/// The "Why" panel: the explanation of the cursor's choice.
+pub fn explanation(frame: &mut Frame, app: &App, lines: Vec<Line<'static>>, area: Rect) {
     let t = &app.theme;
-    let lines = explanation_lines(explain(&app.explain_key()), t);
     frame.render_widget(
         Paragraph::new(lines)
-            .wrap(Wrap { trim: true })
+            .wrap(Wrap { trim: false })
             .block(block("Why", false, t)),
         area,
     );
+}
+
+/// The width inside a bordered block.
+pub fn inner_width(area: Rect) -> u16 {
+    area.width.saturating_sub(2)
 }
 
 /// Render the buffer as plain text lines (for snapshots and the README capture).

@@ -108,7 +108,11 @@ pub fn compare(frame: &mut Frame, app: &App, area: Rect) {
     );
     let selected = app.compare_cursor.min(rows.len().saturating_sub(1));
     let mode = rows.get(selected).map_or(app.mode, |r| r.mode);
-    let mut lines = super::explanation_lines(super::explain(&format!("mode.{mode}")), t);
+    let mut lines = super::explanation_lines(
+        super::explain(&format!("mode.{mode}")),
+        super::inner_width(below),
+        t,
+    );
     if let (Some(row), Some(row_cells)) = (rows.get(selected), cells.get(selected)) {
         lines.push(Line::raw(""));
         for (h, v) in headers.iter().zip(row_cells).skip(shown) {

@@ -176,16 +176,28 @@ pub fn review(frame: &mut Frame, app: &App, area: Rect) {
         left,
     );
     frame.render_widget(
-        Paragraph::new(security_lines(app, doc, sec, right.height as usize))
-            .wrap(Wrap { trim: false })
-            .block(block("Security", false, t)),
+        Paragraph::new(security_lines(
+            app,
+            doc,
+            sec,
+            right.height as usize,
+            super::inner_width(right),
+        ))
+        .wrap(Wrap { trim: false })
+        .block(block("Security", false, t)),
         right,
     );
 }
 
 /// The security panel: level badge, the cursor line's findings, all findings by severity, what an
 /// attacker gets (pod or node), host changes, usage hints. Stops once the panel is full.
-fn security_lines<'a>(app: &'a App, doc: &Doc, sec: &'a Report, rows: usize) -> Vec<Line<'a>> {
+fn security_lines<'a>(
+    app: &'a App,
+    doc: &Doc,
+    sec: &'a Report,
+    rows: usize,
+    width: u16,
+) -> Vec<Line<'a>> {
     let t = &app.theme;
     let mut lines = Vec::with_capacity(rows.min(64));
     lines.push(Line::styled(label("pss_heading"), t.title));
@@ -205,11 +217,7 @@ fn security_lines<'a>(app: &'a App, doc: &Doc, sec: &'a Report, rows: usize) -> 
                 Span::styled(f.title.as_str(), t.accent),
             ]));
             lines.push(Line::styled(f.detail.as_str(), t.text));
-            lines.push(Line::from(vec![
-                Span::styled(label("explain_source"), t.muted),
-                Span::raw(" "),
-                Span::styled(f.source.as_str(), t.muted),
-            ]));
+            lines.extend(super::source_lines(&f.source, width, t));
         }
     }
     lines.push(Line::raw(""));

@@ -3,11 +3,17 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use super::{block, cluster_line, explain, explanation, focus_row};
+use super::{
+    block, cluster_line, cursor_explanation, explain, explanation, focus_row, inner_width, wrap,
+};
 use crate::scenario::Mode;
 use crate::tui::state::{App, Field, Runs, Way};
+
+/// The fewest rows (borders included) worth showing the live Pod preview in.
+const MIN_PREVIEW_ROWS: u16 = 8;
 
 fn split(area: Rect) -> [Rect; 2] {
     let left = if area.width >= 110 { 56 } else { 46 };
@@ -63,10 +69,13 @@ fn choice_list(
     let t = &app.theme;
     let [left, right] = split(area);
     let mut lines = vec![Line::styled(question.to_string(), t.accent), Line::raw("")];
+    let width = usize::from(inner_width(left));
     for (i, (label, sub)) in items.iter().enumerate() {
         let (style, marker) = focus_row(t, i == cursor);
         lines.push(Line::styled(format!("{marker}{label}"), style));
-        lines.push(Line::styled(format!("    {sub}"), t.muted));
+        for line in wrap::wrap(sub, width, "    ", "    ") {
+            lines.push(Line::styled(line, t.muted));
+        }
     }
     frame.render_widget(
         Paragraph::new(lines)
@@ -74,7 +83,7 @@ fn choice_list(
             .block(block(title, true, t)),
         left,
     );
-    explanation(frame, app, right);
+    explanation(frame, app, cursor_explanation(app, right), right);
 }
 
 pub fn runs(frame: &mut Frame, app: &App, area: Rect) {
@@ -125,8 +134,10 @@ pub fn way(frame: &mut Frame, app: &App, area: Rect) {
     );
 }
 
-/// The value shown for a row: what was typed/picked, or the default in muted text.
-fn value_spans(app: &App, field: Field) -> Vec<Span<'static>> {
+/// The value shown for a row in `room` columns: what was typed/picked, or the default in muted
+/// text. When a default does not fit, its "default: " prefix goes first (the muted style still
+/// marks it); a long typed value shows its end while it is edited, so the cursor stays visible.
+fn value_spans(app: &App, field: Field, room: usize) -> Vec<Span<'static>> {
     let t = &app.theme;
     if field == Field::Continue {
         return vec![];
@@ -151,9 +162,16 @@ fn value_spans(app: &App, field: Field) -> Vec<Span<'static>> {
                 Field::Image => crate::scenario::options::DEFAULT_IMAGE.into(),
                 _ => "(required)".into(),
             };
-            spans.push(Span::styled(format!("default: {default}"), t.muted));
+            let full = format!("default: {default}");
+            let shown = if full.width() <= room { full } else { default };
+            spans.push(Span::styled(fit_end(&shown, room), t.muted));
+        } else if editing {
+            spans.push(Span::styled(
+                fit_start(text, room.saturating_sub(1)),
+                t.text,
+            ));
         } else {
-            spans.push(Span::styled(text.to_string(), t.text));
+            spans.push(Span::styled(fit_end(text, room), t.text));
         }
         if editing {
             spans.push(Span::styled("█", t.accent));
@@ -177,15 +195,55 @@ fn value_spans(app: &App, field: Field) -> Vec<Span<'static>> {
         _ => None,
     });
     match choice {
-        Some(c) => vec![Span::styled(format!("‹ {c} ›"), t.text)],
-        None => vec![Span::styled(
-            format!(
-                "‹ default: {} ›",
-                default.flatten().unwrap_or_else(|| "-".into())
-            ),
-            t.muted,
-        )],
+        Some(c) => vec![Span::styled(fit_end(&format!("‹ {c} ›"), room), t.text)],
+        None => {
+            let default = default.flatten().unwrap_or_else(|| "-".into());
+            let full = format!("‹ default: {default} ›");
+            let shown = if full.width() <= room {
+                full
+            } else {
+                format!("‹ {default} ›")
+            };
+            vec![Span::styled(fit_end(&shown, room), t.muted)]
+        }
     }
+}
+
+/// `text` cut to `room` columns, ending in "…" when cut.
+fn fit_end(text: &str, room: usize) -> String {
+    if text.width() <= room {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > room {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+/// `text` cut to its last `room` columns, starting with "…" when cut.
+fn fit_start(text: &str, room: usize) -> String {
+    if text.width() <= room {
+        return text.to_string();
+    }
+    let mut tail = Vec::new();
+    let mut used = 0;
+    for c in text.chars().rev() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > room {
+            break;
+        }
+        tail.push(c);
+        used += w;
+    }
+    std::iter::once('…').chain(tail.into_iter().rev()).collect()
 }
 
 pub fn options(frame: &mut Frame, app: &App, area: Rect) {
@@ -200,6 +258,8 @@ pub fn options(frame: &mut Frame, app: &App, area: Rect) {
         ]),
         Line::raw(""),
     ];
+    // Marker, label and a space come before the value; the error mark (2) after it.
+    let room = usize::from(inner_width(left)).saturating_sub(2 + 16 + 1);
     for f in &fields {
         let is_focus = *f == focused;
         let (style, marker) = focus_row(t, is_focus);
@@ -213,7 +273,12 @@ pub fn options(frame: &mut Frame, app: &App, area: Rect) {
             Span::styled(format!("{marker}{:<16}", f.label()), style),
             Span::raw(" "),
         ];
-        spans.extend(value_spans(app, *f));
+        let room = if has_error {
+            room.saturating_sub(2)
+        } else {
+            room
+        };
+        spans.extend(value_spans(app, *f, room));
         if has_error {
             spans.push(Span::styled(" ✖", t.error));
         }
@@ -231,15 +296,33 @@ pub fn options(frame: &mut Frame, app: &App, area: Rect) {
         frame.render_widget(
             Paragraph::new(Line::styled(format!("✖ {message}"), t.error))
                 .wrap(Wrap { trim: true })
-                .block(block("Fix this to continue", false, t)),
+                // A top rule only: at 80x24 the longest rule message needs every row.
+                .block(
+                    Block::default()
+                        .borders(Borders::TOP)
+                        .border_style(t.error)
+                        .title(Span::styled(" Fix this to continue ", t.error)),
+                ),
             err,
         );
     }
-    // Room for the explanation's source line when the terminal is tall enough.
-    let why_h = if right.height >= 30 { 11 } else { 8 };
+    // The explanation gets the rows it needs, sources included: it is the price of the choice
+    // under the cursor. The live Pod gets the rest, or is left out (Review shows it whole) when
+    // fewer than `MIN_PREVIEW_ROWS` remain.
+    let why_lines = cursor_explanation(app, right);
+    let why_h = (why_lines.len() as u16 + 2).min(right.height);
+    let rest = right.height - why_h;
+    let why_h = if rest < MIN_PREVIEW_ROWS {
+        right.height
+    } else {
+        why_h
+    };
     let [why, yaml] =
-        Layout::vertical([Constraint::Length(why_h), Constraint::Min(3)]).areas(right);
-    explanation(frame, app, why);
+        Layout::vertical([Constraint::Length(why_h), Constraint::Min(0)]).areas(right);
+    explanation(frame, app, why_lines, why);
+    if yaml.height == 0 {
+        return;
+    }
     let pod = app
         .preview
         .as_ref()
