@@ -281,3 +281,16 @@ fn out_dir_writes_objects_host_files_script_and_readme_and_refuses_to_overwrite(
     assert!(forced.status.success());
     assert!(read(&out.join("pod.yaml")).contains("privileged: true"));
 }
+
+/// build.rs links the binary without PIE on Linux (its relocations cost ~0.7 ms at every start;
+/// see build.rs), unless the build asked to keep one with PODWIZ_PIE=1.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_binary_is_position_dependent_unless_asked() {
+    let elf = std::fs::read(env!("CARGO_BIN_EXE_podwiz")).expect("read the binary");
+    assert_eq!(&elf[..4], b"\x7fELF");
+    // e_type: 2 = ET_EXEC (position-dependent), 3 = ET_DYN (PIE).
+    let e_type = u16::from_le_bytes([elf[16], elf[17]]);
+    let keep_pie = option_env!("PODWIZ_PIE").is_some_and(|v| !v.is_empty() && v != "0");
+    assert_eq!(e_type, if keep_pie { 3 } else { 2 });
+}
