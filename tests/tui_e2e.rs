@@ -283,27 +283,14 @@ fn osc52_over_ssh_writes_the_exact_sequence() {
 #[test]
 fn sigterm_restores_the_terminal_and_small_terminals_get_a_clear_screen() {
     require("tmux");
-    let tmux = Tmux::start("term", &wizard_command(""), 70, 20);
+    let tmux = Tmux::start("term", &wizard_then_stty(""), 70, 20);
     tmux.wait_for("Enlarge the terminal");
     tmux.run(&["resize-window", "-t", "term", "-x", "100", "-y", "30"]);
     tmux.wait_for("What podwiz does");
-    let shell = tmux.run(&["display", "-p", "-t", &tmux.target, "#{pane_pid}"]);
-    let pid = Command::new("pgrep")
-        .args(["-P", shell.trim()])
-        .output()
-        .expect("pgrep");
-    let pid = String::from_utf8_lossy(&pid.stdout).trim().to_string();
-    assert!(!pid.is_empty(), "podwiz is running");
-    let status = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill");
-    assert!(status.success());
-    let screen = tmux.wait_for("PODWIZ-EXIT=");
+    signal_podwiz(&tmux, "-TERM");
+    let screen = tmux.wait_for("TTY:");
     assert!(screen.contains("PODWIZ-EXIT=0"), "{screen}");
-    assert!(!screen.contains("What podwiz does"), "{screen}");
-    let alternate = tmux.run(&["display", "-p", "-t", &tmux.target, "#{alternate_on}"]);
-    assert_eq!(alternate.trim(), "0", "left the alternate screen");
+    assert_terminal_given_back(&tmux, &screen);
 }
 
 #[test]
@@ -326,6 +313,15 @@ fn wizard_then_stty(env: &str) -> String {
         "env -u SSH_CONNECTION -u SSH_TTY KUBECONFIG=/nonexistent/podwiz-e2e {env} {BIN}; echo PODWIZ-EXIT=$?; \
          echo TTY: $(stty -a | tr ' ;' '\\n\\n' | grep -x -e '-\\?icanon' -e '-\\?echo'); sleep 600"
     )
+}
+
+/// Sends `signal` (`-TERM`, `-INT`) to the podwiz running in the pane.
+fn signal_podwiz(tmux: &Tmux, signal: &str) {
+    let status = Command::new("kill")
+        .args([signal, &podwiz_pid(tmux)])
+        .status()
+        .expect("kill");
+    assert!(status.success());
 }
 
 fn podwiz_pid(tmux: &Tmux) -> String {
@@ -358,11 +354,7 @@ fn sigint_restores_the_terminal() {
     require("tmux");
     let tmux = Tmux::start("sigint", &wizard_then_stty(""), 100, 30);
     tmux.wait_for("What podwiz does");
-    let status = Command::new("kill")
-        .args(["-INT", &podwiz_pid(&tmux)])
-        .status()
-        .expect("kill");
-    assert!(status.success());
+    signal_podwiz(&tmux, "-INT");
     let screen = tmux.wait_for("TTY:");
     assert!(screen.contains("PODWIZ-EXIT=0"), "{screen}");
     assert_terminal_given_back(&tmux, &screen);

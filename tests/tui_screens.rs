@@ -40,6 +40,16 @@ fn to_options(app: &mut App) {
     press(app, KeyCode::Enter);
 }
 
+/// From the start screen to the options of userns (as root, the fourth way).
+fn to_userns_options(app: &mut App) {
+    press(app, KeyCode::Enter);
+    press(app, KeyCode::Enter);
+    for _ in 0..3 {
+        press(app, KeyCode::Down);
+    }
+    press(app, KeyCode::Enter);
+}
+
 fn to_review(app: &mut App) {
     to_options(app);
     press(app, KeyCode::Char('r'));
@@ -67,14 +77,7 @@ const SCREENS: &[(&str, Setup)] = &[
         typ(a, "Bad_Name");
         press(a, KeyCode::Enter);
     }),
-    ("options_userns", |a| {
-        press(a, KeyCode::Enter);
-        press(a, KeyCode::Enter);
-        for _ in 0..3 {
-            press(a, KeyCode::Down);
-        }
-        press(a, KeyCode::Enter);
-    }),
+    ("options_userns", to_userns_options),
     ("review", to_review),
     ("review_pod_risk", |a| {
         to_review(a);
@@ -279,14 +282,7 @@ fn why_panel_rows(buffer: &Buffer) -> Vec<String> {
 fn every_option_shows_its_whole_explanation_and_unbroken_sources_at_both_sizes() {
     let walks: [(&str, Setup); 2] = [
         ("rootless-no-priv", to_options),
-        ("userns", |a| {
-            press(a, KeyCode::Enter);
-            press(a, KeyCode::Enter);
-            for _ in 0..3 {
-                press(a, KeyCode::Down);
-            }
-            press(a, KeyCode::Enter);
-        }),
+        ("userns", to_userns_options),
     ];
     for ((mode, walk), (w, h)) in walks
         .iter()
