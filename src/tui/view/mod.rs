@@ -230,6 +230,18 @@ pub fn source_lines(source: &str, width: u16, t: &Theme) -> Vec<Line<'static>> {
         .collect()
 }
 
+/// `lead` then `text` wrapped to `width`, continuation lines indented under the text (a
+/// severity label or a bullet keeps its column to itself).
+pub fn hanging(lead: Span<'static>, text: &str, style: Style, width: u16) -> Vec<Line<'static>> {
+    let indent = " ".repeat(lead.width());
+    let room = usize::from(width).saturating_sub(lead.width());
+    let mut pieces = wrap::wrap(text, room, "", "").into_iter();
+    let first = pieces.next().unwrap_or_default();
+    let mut lines = vec![Line::from(vec![lead, Span::styled(first, style)])];
+    lines.extend(pieces.map(|piece| Line::styled(format!("{indent}{piece}"), style)));
+    lines
+}
+
 /// The explanation of the cursor's choice, for a panel as wide as `area`.
 pub fn cursor_explanation(app: &App, area: Rect) -> Vec<Line<'static>> {
     explanation_lines(explain(&app.explain_key()), inner_width(area), &app.theme)

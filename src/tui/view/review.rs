@@ -212,10 +212,12 @@ fn security_lines<'a>(
             Span::styled(label("review_this_line"), t.gutter_risk),
         ]));
         for f in risks.iter().filter_map(|&i| sec.findings.get(i)) {
-            lines.push(Line::from(vec![
+            lines.extend(super::hanging(
                 Span::styled(severity_label(f.severity), severity_style(t, f.severity)),
-                Span::styled(f.title.as_str(), t.accent),
-            ]));
+                &f.title,
+                t.accent,
+                width,
+            ));
             lines.push(Line::styled(f.detail.as_str(), t.text));
             lines.extend(super::source_lines(&f.source, width, t));
         }
@@ -245,10 +247,12 @@ fn security_lines<'a>(
             lines.push(Line::styled(format!("{}:", f.object), t.muted));
             last_object = Some(f.object.as_str());
         }
-        lines.push(Line::from(vec![
+        lines.extend(super::hanging(
             Span::styled(severity_label(f.severity), severity_style(t, f.severity)),
-            Span::styled(f.title.as_str(), t.text),
-        ]));
+            &f.title,
+            t.text,
+            width,
+        ));
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(label("grants_heading"), t.title));
@@ -271,13 +275,18 @@ fn security_lines<'a>(
         lines.push(Line::styled(label("host_changes_none"), t.muted));
     }
     for h in &sec.host_changes {
-        lines.push(Line::styled(format!("• {h}"), t.text));
+        lines.extend(super::hanging(Span::styled("• ", t.text), h, t.text, width));
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(label("review_usage_heading"), t.title));
     if let Some(preview) = &app.preview {
         for u in &preview.bundle.usage {
-            lines.push(Line::styled(format!("• {}", u.title), t.text));
+            lines.extend(super::hanging(
+                Span::styled("• ", t.text),
+                &u.title,
+                t.text,
+                width,
+            ));
             lines.push(Line::styled(format!("  $ {}", u.command), t.muted));
             if lines.len() > rows {
                 break;

@@ -8,7 +8,8 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Where a word wider than a line is best broken: after a URL's separators...
 const BREAK_AFTER: &[char] = &['/', '#', '?', '&'];
-/// ...or, when none of those is in the second half of the room, after one of these.
+/// ...or, when none of those is in the second half of the room, after one of these (or before
+/// the capital inside a camelCase word).
 const BREAK_AFTER_WEAK: &[char] = &['-', '_', '.', ',', '=', ';'];
 
 /// Wraps `text` to `width` columns. The first line starts with `first`, the others with
@@ -68,7 +69,13 @@ fn break_point(word: &str, room: usize) -> usize {
     let mut strong = None;
     let mut weak = None;
     let mut used = 0;
+    let mut previous_lower = false;
     for (i, c) in word.char_indices() {
+        // Before the capital of a camelCase word (allowPrivilege|Escalation): a weak break.
+        if c.is_uppercase() && previous_lower && i > 0 {
+            weak = Some(i);
+        }
+        previous_lower = c.is_lowercase();
         used += c.width().unwrap_or(0);
         let end = i + c.len_utf8();
         if used > room {
@@ -179,6 +186,14 @@ mod tests {
                 "Source: https://kubernetes.io/docs/concepts/overview/",
                 "  working-with-objects/names/"
             ]
+        );
+    }
+
+    #[test]
+    fn camel_case_field_names_break_before_a_capital() {
+        assert_eq!(
+            wrap("allowPrivilegeEscalation not set", 21, "", ""),
+            vec!["allowPrivilege", "Escalation not set"]
         );
     }
 
