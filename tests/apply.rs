@@ -174,92 +174,100 @@ fn options_for(mode: Mode, platform: Platform, ns: &str) -> Options {
 
 // ---- every mode ----------------------------------------------------------------------------
 
-#[tokio::test]
-async fn dry_run_of_every_mode_is_accepted_and_writes_nothing() {
-    let checks = Mode::ALL.iter().flat_map(|&mode| {
-        [Platform::Kubernetes, Platform::Openshift].map(move |platform| async move {
-            if scenario::build(mode, &options_for(mode, platform, "x")).is_err() {
-                return; // e.g. rootful-no-priv has no OpenShift variant
-            }
-            let ns = cp::fresh_namespace(&format!("dry-{}", mode.id()));
+/// Runs `check` for every mode on both platforms that has a bundle (rootful-no-priv has no
+/// OpenShift variant), all at once, each in a fresh namespace named after `prefix` and the mode,
+/// with an admin connection and the plan of the mode's bundle in that namespace.
+async fn for_every_mode<F, Fut>(prefix: &str, check: F)
+where
+    F: Fn(Mode, Platform, String, Connection, ApplyPlan) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let check = &check;
+    let checks = Mode::ALL
+        .iter()
+        .flat_map(|&mode| [Platform::Kubernetes, Platform::Openshift].map(|p| (mode, p)))
+        .filter(|&(mode, platform)| {
+            scenario::build(mode, &options_for(mode, platform, "x")).is_ok()
+        })
+        .map(|(mode, platform)| async move {
+            let ns = cp::fresh_namespace(&format!("{prefix}-{}", mode.id()));
             let conn = admin(&ns).await;
             let plan = plan(&conn, mode, &options_for(mode, platform, &ns));
-            let (result, events) = run(&conn, &plan, &dry()).await;
-            let report = result.unwrap_or_else(|e| panic!("{mode:?}/{platform:?}: {e}"));
-            assert!(report.dry_run);
-            for (i, r) in report.objects.iter().enumerate() {
-                assert_eq!(r.outcome, Outcome::Validated, "{mode:?}: {}", r.reference);
-                assert!(
-                    events
-                        .iter()
-                        .any(|e| matches!(e, ApplyEvent::DryRunOk { index, .. } if *index == i)),
-                    "no DryRunOk for {}",
-                    r.reference
-                );
-            }
-            for object in plan.objects.iter().filter(|o| o.namespace() == Some(&ns)) {
-                assert!(
-                    gone(&conn.client, object).await,
-                    "{mode:?}: dry-run wrote {}",
-                    object.reference()
-                );
-            }
-        })
-    });
+            check(mode, platform, ns, conn, plan).await;
+        });
     futures::future::join_all(checks).await;
 }
 
 #[tokio::test]
+async fn dry_run_of_every_mode_is_accepted_and_writes_nothing() {
+    for_every_mode("dry", |mode, platform, ns, conn, plan| async move {
+        let (result, events) = run(&conn, &plan, &dry()).await;
+        let report = result.unwrap_or_else(|e| panic!("{mode:?}/{platform:?}: {e}"));
+        assert!(report.dry_run);
+        for (i, r) in report.objects.iter().enumerate() {
+            assert_eq!(r.outcome, Outcome::Validated, "{mode:?}: {}", r.reference);
+            assert!(
+                events
+                    .iter()
+                    .any(|e| matches!(e, ApplyEvent::DryRunOk { index, .. } if *index == i)),
+                "no DryRunOk for {}",
+                r.reference
+            );
+        }
+        for object in plan.objects.iter().filter(|o| o.namespace() == Some(&ns)) {
+            assert!(
+                gone(&conn.client, object).await,
+                "{mode:?}: dry-run wrote {}",
+                object.reference()
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn apply_every_mode_reads_back_and_reapply_changes_nothing() {
-    let checks = Mode::ALL.iter().flat_map(|&mode| {
-        [Platform::Kubernetes, Platform::Openshift].map(move |platform| async move {
-            if scenario::build(mode, &options_for(mode, platform, "x")).is_err() {
-                return; // e.g. rootful-no-priv has no OpenShift variant
+    for_every_mode("apply", |mode, platform, ns, conn, plan| async move {
+        let (result, _) = run(&conn, &plan, &real()).await;
+        let report = result.unwrap_or_else(|e| panic!("{mode:?}/{platform:?}: {e}"));
+        assert!(report.pod.is_none(), "wait 0: no watch");
+        let mut versions = Vec::new();
+        for (object, r) in plan.objects.iter().zip(&report.objects) {
+            if object.namespace() == Some(&ns) {
+                assert_eq!(r.outcome, Outcome::Created, "{}", r.reference);
             }
-            let ns = cp::fresh_namespace(&format!("apply-{}", mode.id()));
-            let conn = admin(&ns).await;
-            let plan = plan(&conn, mode, &options_for(mode, platform, &ns));
-            let (result, _) = run(&conn, &plan, &real()).await;
-            let report = result.unwrap_or_else(|e| panic!("{mode:?}/{platform:?}: {e}"));
-            assert!(report.pod.is_none(), "wait 0: no watch");
-            let mut versions = Vec::new();
-            for (object, r) in plan.objects.iter().zip(&report.objects) {
-                if object.namespace() == Some(&ns) {
-                    assert_eq!(r.outcome, Outcome::Created, "{}", r.reference);
-                }
-                let (rv, managed) = read_back(&conn.client, object)
-                    .await
-                    .unwrap_or_else(|| panic!("{mode:?}: {} missing", object.reference()));
-                // A ServiceAccount applied with nothing but its name owns no field, and the
-                // API server drops empty managedFields entries.
-                assert!(
-                    managed || matches!(object, Object::ServiceAccount(_)),
-                    "{}: no podwiz Apply manager",
-                    object.reference()
-                );
-                versions.push(rv);
-            }
-            // Again: nothing changes.
-            let (again, _) = run(&conn, &plan, &real()).await;
-            let again = again.unwrap_or_else(|e| panic!("re-apply {mode:?}: {e}"));
-            for (i, object) in plan.objects.iter().enumerate() {
-                assert_eq!(
-                    again.objects[i].outcome,
-                    Outcome::Unchanged,
-                    "{}",
-                    object.reference()
-                );
-                let (rv, _) = read_back(&conn.client, object).await.unwrap_or_default();
-                assert_eq!(
-                    rv,
-                    versions[i],
-                    "{}: resourceVersion moved",
-                    object.reference()
-                );
-            }
-        })
-    });
-    futures::future::join_all(checks).await;
+            let (rv, managed) = read_back(&conn.client, object)
+                .await
+                .unwrap_or_else(|| panic!("{mode:?}: {} missing", object.reference()));
+            // A ServiceAccount applied with nothing but its name owns no field, and the
+            // API server drops empty managedFields entries.
+            assert!(
+                managed || matches!(object, Object::ServiceAccount(_)),
+                "{}: no podwiz Apply manager",
+                object.reference()
+            );
+            versions.push(rv);
+        }
+        // Again: nothing changes.
+        let (again, _) = run(&conn, &plan, &real()).await;
+        let again = again.unwrap_or_else(|e| panic!("re-apply {mode:?}: {e}"));
+        for (i, object) in plan.objects.iter().enumerate() {
+            assert_eq!(
+                again.objects[i].outcome,
+                Outcome::Unchanged,
+                "{}",
+                object.reference()
+            );
+            let (rv, _) = read_back(&conn.client, object).await.unwrap_or_default();
+            assert_eq!(
+                rv,
+                versions[i],
+                "{}: resourceVersion moved",
+                object.reference()
+            );
+        }
+    })
+    .await;
 }
 
 // ---- a namespace created by the apply (kubernetes #83562) ----------------------------------

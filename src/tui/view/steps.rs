@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
 
 use super::{
     block, cluster_line, cursor_explanation, explain, explanation, focus_row, inner_width, wrap,
@@ -164,14 +164,14 @@ fn value_spans(app: &App, field: Field, room: usize) -> Vec<Span<'static>> {
             };
             let full = format!("default: {default}");
             let shown = if full.width() <= room { full } else { default };
-            spans.push(Span::styled(fit_end(&shown, room), t.muted));
+            spans.push(Span::styled(wrap::fit_end(&shown, room), t.muted));
         } else if editing {
             spans.push(Span::styled(
-                fit_start(text, room.saturating_sub(1)),
+                wrap::fit_start(text, room.saturating_sub(1)),
                 t.text,
             ));
         } else {
-            spans.push(Span::styled(fit_end(text, room), t.text));
+            spans.push(Span::styled(wrap::fit_end(text, room), t.text));
         }
         if editing {
             spans.push(Span::styled("█", t.accent));
@@ -195,7 +195,10 @@ fn value_spans(app: &App, field: Field, room: usize) -> Vec<Span<'static>> {
         _ => None,
     });
     match choice {
-        Some(c) => vec![Span::styled(fit_end(&format!("‹ {c} ›"), room), t.text)],
+        Some(c) => vec![Span::styled(
+            wrap::fit_end(&format!("‹ {c} ›"), room),
+            t.text,
+        )],
         None => {
             let default = default.flatten().unwrap_or_else(|| "-".into());
             let full = format!("‹ default: {default} ›");
@@ -204,46 +207,9 @@ fn value_spans(app: &App, field: Field, room: usize) -> Vec<Span<'static>> {
             } else {
                 format!("‹ {default} ›")
             };
-            vec![Span::styled(fit_end(&shown, room), t.muted)]
+            vec![Span::styled(wrap::fit_end(&shown, room), t.muted)]
         }
     }
-}
-
-/// `text` cut to `room` columns, ending in "…" when cut.
-fn fit_end(text: &str, room: usize) -> String {
-    if text.width() <= room {
-        return text.to_string();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > room {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    out.push('…');
-    out
-}
-
-/// `text` cut to its last `room` columns, starting with "…" when cut.
-fn fit_start(text: &str, room: usize) -> String {
-    if text.width() <= room {
-        return text.to_string();
-    }
-    let mut tail = Vec::new();
-    let mut used = 0;
-    for c in text.chars().rev() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > room {
-            break;
-        }
-        tail.push(c);
-        used += w;
-    }
-    std::iter::once('…').chain(tail.into_iter().rev()).collect()
 }
 
 pub fn options(frame: &mut Frame, app: &App, area: Rect) {

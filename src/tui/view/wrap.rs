@@ -95,6 +95,34 @@ fn break_point(word: &str, room: usize) -> usize {
     strong.or(weak).unwrap_or(fits).max(first_char)
 }
 
+/// `text` cut to `room` columns, ending in "…" when cut.
+pub fn fit_end(text: &str, room: usize) -> String {
+    if text.width() <= room {
+        return text.to_string();
+    }
+    let mut out: String = within(text.chars(), room.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// `text` cut to its last `room` columns, starting with "…" when cut.
+pub fn fit_start(text: &str, room: usize) -> String {
+    if text.width() <= room {
+        return text.to_string();
+    }
+    let tail: Vec<char> = within(text.chars().rev(), room.saturating_sub(1)).collect();
+    std::iter::once('…').chain(tail.into_iter().rev()).collect()
+}
+
+/// The leading `chars` that fit in `room` columns.
+fn within(chars: impl Iterator<Item = char>, room: usize) -> impl Iterator<Item = char> {
+    let mut used = 0;
+    chars.take_while(move |c| {
+        used += c.width().unwrap_or(0);
+        used <= room
+    })
+}
+
 /// Splits a source into its references: at "; " outside parentheses, so a note in parentheses
 /// that contains a "; " stays with its reference.
 pub fn references(source: &str) -> Vec<&str> {
@@ -195,6 +223,20 @@ mod tests {
             wrap("allowPrivilegeEscalation not set", 21, "", ""),
             vec!["allowPrivilege", "Escalation not set"]
         );
+    }
+
+    #[test]
+    fn values_are_cut_with_an_ellipsis_at_the_end_or_the_start() {
+        assert_eq!(
+            fit_end("quay.io/podman/stable", 30),
+            "quay.io/podman/stable"
+        );
+        assert_eq!(fit_end("quay.io/podman/stable", 10), "quay.io/p…");
+        assert_eq!(fit_start("quay.io/podman/stable", 10), "…an/stable");
+        assert_eq!(fit_start("quay.io/podman/stable", 10).width(), 9 + 1);
+        assert_eq!(fit_end("日本語のテキスト", 7), "日本語…");
+        assert_eq!(fit_start("日本語のテキスト", 7), "…キスト");
+        assert_eq!(fit_end("abc", 0), "…");
     }
 
     #[test]
