@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use k8s_openapi::api::apps::v1::DaemonSet;
 use k8s_openapi::api::core::v1::{Namespace, Pod, ServiceAccount};
 use k8s_openapi::api::rbac::v1::RoleBinding;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, Patch, PatchParams};
 use podwiz::cli::ClusterArgs;
 use podwiz::cluster::Connection;
@@ -21,6 +22,7 @@ use podwiz::cluster::apply::{
 };
 use podwiz::cluster::client;
 use podwiz::scenario::{self, Fuse, Mode, Object, Options, Platform};
+use serde::de::DeserializeOwned;
 use support::control_plane as cp;
 
 // ---- helpers -------------------------------------------------------------------------------
@@ -88,33 +90,33 @@ fn unique(prefix: &str) -> String {
     )
 }
 
-/// resourceVersion and whether `podwiz` manages the object with Apply; None if absent.
-async fn read_back(client: &kube::Client, object: &Object) -> Option<(String, bool)> {
+/// The object's metadata as the API server has it; None if absent.
+async fn server_meta(client: &kube::Client, object: &Object) -> Option<ObjectMeta> {
+    async fn get<K>(api: Api<K>, name: &str) -> kube::Result<Option<ObjectMeta>>
+    where
+        K: Clone + DeserializeOwned + std::fmt::Debug,
+    {
+        Ok(api.get_metadata_opt(name).await?.map(|o| o.metadata))
+    }
     let ns = object.namespace().unwrap_or("default");
     let name = object.name();
-    let meta = match object {
-        Object::Namespace(_) => Api::<Namespace>::all(client.clone())
-            .get_opt(name)
-            .await
-            .map(|o| o.map(|o| o.metadata)),
-        Object::ServiceAccount(_) => Api::<ServiceAccount>::namespaced(client.clone(), ns)
-            .get_opt(name)
-            .await
-            .map(|o| o.map(|o| o.metadata)),
-        Object::RoleBinding(_) => Api::<RoleBinding>::namespaced(client.clone(), ns)
-            .get_opt(name)
-            .await
-            .map(|o| o.map(|o| o.metadata)),
-        Object::DaemonSet(_) => Api::<DaemonSet>::namespaced(client.clone(), ns)
-            .get_opt(name)
-            .await
-            .map(|o| o.map(|o| o.metadata)),
-        Object::Pod(_) => Api::<Pod>::namespaced(client.clone(), ns)
-            .get_opt(name)
-            .await
-            .map(|o| o.map(|o| o.metadata)),
+    match object {
+        Object::Namespace(_) => get(Api::<Namespace>::all(client.clone()), name).await,
+        Object::ServiceAccount(_) => {
+            get(Api::<ServiceAccount>::namespaced(client.clone(), ns), name).await
+        }
+        Object::RoleBinding(_) => {
+            get(Api::<RoleBinding>::namespaced(client.clone(), ns), name).await
+        }
+        Object::DaemonSet(_) => get(Api::<DaemonSet>::namespaced(client.clone(), ns), name).await,
+        Object::Pod(_) => get(Api::<Pod>::namespaced(client.clone(), ns), name).await,
     }
-    .unwrap_or_else(|e| panic!("read back {}: {e}", object.reference()))?;
+    .unwrap_or_else(|e| panic!("read back {}: {e}", object.reference()))
+}
+
+/// resourceVersion and whether `podwiz` manages the object with Apply; None if absent.
+async fn read_back(client: &kube::Client, object: &Object) -> Option<(String, bool)> {
+    let meta = server_meta(client, object).await?;
     let managed =
         meta.managed_fields.unwrap_or_default().iter().any(|m| {
             m.manager.as_deref() == Some("podwiz") && m.operation.as_deref() == Some("Apply")
@@ -124,17 +126,10 @@ async fn read_back(client: &kube::Client, object: &Object) -> Option<(String, bo
 
 /// Absent, or a Namespace that is terminating (no namespace controller in the test cluster).
 async fn gone(client: &kube::Client, object: &Object) -> bool {
-    if let Object::Namespace(_) = object {
-        return match Api::<Namespace>::all(client.clone())
-            .get_opt(object.name())
-            .await
-            .unwrap_or_else(|e| panic!("get namespace: {e}"))
-        {
-            None => true,
-            Some(ns) => ns.metadata.deletion_timestamp.is_some(),
-        };
+    match server_meta(client, object).await {
+        None => true,
+        Some(meta) => matches!(object, Object::Namespace(_)) && meta.deletion_timestamp.is_some(),
     }
-    read_back(client, object).await.is_none()
 }
 
 fn podwiz() -> Command {
