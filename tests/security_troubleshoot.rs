@@ -94,6 +94,30 @@ const CASES: &[(&str, &str)] = &[
         "not-a-shared-mount",
         "WARN[0000] \"/\" is not a shared mount, this could cause issues or missing mounts with rootless containers",
     ),
+    (
+        "insufficient-fuse-resource",
+        "Warning FailedScheduling: 0/1 nodes are available: 1 Insufficient github.com/fuse. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.",
+    ),
+    (
+        "insufficient-fuse-resource",
+        "0/3 nodes are available: 3 Insufficient squat.ai/fuse.",
+    ),
+    (
+        "no-schedulable-node",
+        "Warning FailedScheduling: no nodes available to schedule pods",
+    ),
+    (
+        "no-schedulable-node",
+        "not Running after 30 s: Pending: no node has been assigned (is there a scheduler and a node that fits?)",
+    ),
+    (
+        "image-pull-failed",
+        "container podman: ImagePullBackOff: Back-off pulling image \"quay.io/podman/stable\"",
+    ),
+    (
+        "image-pull-failed",
+        "Failed to pull image \"example.invalid/x:1\": rpc error: code = NotFound",
+    ),
 ];
 
 #[test]

@@ -102,8 +102,40 @@ pub fn text(report: &Report) -> String {
     }
 
     out.push_str(&format!("\n{}\n", label("works_inside_heading")));
-    for item in &report.works_inside {
-        bullet(&mut out, "  ", item);
+    for claim in &report.works_inside {
+        bullet(&mut out, "  ", &claim.text);
+        out.push_str(&wrap(
+            &format!(
+                "      [{}] {}",
+                claim.verification.mark(),
+                claim_status(claim)
+            ),
+            WIDTH,
+            "        ",
+        ));
     }
     out
+}
+
+/// `verified (variant default) on Kubernetes ...`, `FAILS on ...: ERROR`, `not verified: WHY`.
+fn claim_status(claim: &security::Claim) -> String {
+    use crate::security::Verification;
+    let check = claim
+        .check
+        .map(|c| format!(" ({})", c.as_str()))
+        .unwrap_or_default();
+    match &claim.verification {
+        Verification::Verified { runtime, .. } => {
+            format!("{}{check} on {runtime}", label("verification_verified"))
+        }
+        Verification::VerifiedFailing { runtime, error, .. } => {
+            format!(
+                "{}{check} on {runtime}: {error}",
+                label("verification_failing")
+            )
+        }
+        Verification::NotVerified { reason } => {
+            format!("{}{check}: {reason}", label("verification_not_verified"))
+        }
+    }
 }

@@ -26,7 +26,7 @@ pub struct Assets {
     pub steps: BTreeMap<String, Explanation>,
     pub grants: Vec<GrantText>,
     pub requirements: Vec<TextEntry>,
-    pub works_inside: Vec<TextEntry>,
+    pub works_inside: Vec<WorksInside>,
     pub compare: CompareText,
     pub troubleshoot: Vec<TroubleText>,
 }
@@ -106,6 +106,19 @@ pub struct TextEntry {
     #[serde(default)]
     pub when: When,
     pub text: String,
+    pub source: String,
+}
+
+/// A "works inside" claim; `check` names the node-test check that backs it
+/// (see [`super::matrix`]), if one does.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorksInside {
+    #[serde(default)]
+    pub when: When,
+    pub text: String,
+    #[serde(default)]
+    pub check: Option<super::matrix::Check>,
     pub source: String,
 }
 
@@ -206,6 +219,11 @@ pub const LABEL_KEYS: &[&str] = &[
     "host_changes_none",
     "requirements_heading",
     "works_inside_heading",
+    "verification_no_check",
+    "verification_verified",
+    "verification_failing",
+    "verification_not_verified",
+    "compare_verified_legend",
     "requirement_pss",
     "troubleshoot_error",
     "troubleshoot_cause",

@@ -2,7 +2,8 @@
 
 use serde::Serialize;
 
-use super::assets::assets;
+use super::assets::{assets, label};
+use super::matrix::{Check, Verification};
 use super::pss::Level;
 use super::report::{Facts, assess};
 use crate::scenario::{self, Fuse, Mode, Options, Userns};
@@ -28,6 +29,9 @@ pub struct CompareRow {
     pub needs_kubernetes_1_33: bool,
     /// `yes`, `chroot` (with --isolation chroot) or `on node` (podman --remote).
     pub builds_images: String,
+    /// How far podwiz's node tests back `builds_images` (the podman-build or remote-build
+    /// claim of the default bundle).
+    pub builds_verification: Verification,
 }
 
 /// One row per mode, in `Mode::ALL` order.
@@ -41,6 +45,14 @@ fn row(mode: Mode) -> Option<CompareRow> {
     let facts = Facts::of(&bundle);
     let report = assess(&bundle);
     let o = &bundle.options;
+    let builds_verification = report
+        .works_inside
+        .iter()
+        .find(|c| matches!(c.check, Some(Check::PodmanBuild | Check::RemoteBuild)))
+        .map(|c| c.verification.clone())
+        .unwrap_or(Verification::NotVerified {
+            reason: label("verification_no_check").to_string(),
+        });
     Some(CompareRow {
         mode,
         privileged: facts.privileged,
@@ -60,6 +72,7 @@ fn row(mode: Mode) -> Option<CompareRow> {
             .get(mode.id())
             .cloned()
             .unwrap_or_default(),
+        builds_verification,
     })
 }
 
@@ -97,7 +110,7 @@ pub fn cells(row: &CompareRow) -> Vec<String> {
         row.host_changes.len().to_string(),
         yn(row.device_plugin.is_some()),
         needs,
-        row.builds_images.clone(),
+        format!("{} {}", row.builds_images, row.builds_verification.mark()),
     ]
 }
 
@@ -150,7 +163,12 @@ pub fn text_table(rows: &[CompareRow]) -> String {
         out.push('\n');
     }
     out.push('\n');
-    for legend in &c.legend {
+    for legend in c
+        .legend
+        .iter()
+        .map(String::as_str)
+        .chain([label("compare_verified_legend")])
+    {
         out.push_str(&wrap(legend, 100, ""));
     }
     out.push('\n');
@@ -190,7 +208,12 @@ pub fn markdown_table(rows: &[CompareRow]) -> String {
         out.push_str(&format!("| {} |\n", cells.join(" | ")));
     }
     out.push('\n');
-    for legend in &c.legend {
+    for legend in c
+        .legend
+        .iter()
+        .map(String::as_str)
+        .chain([label("compare_verified_legend")])
+    {
         out.push_str(&format!("{legend}\n"));
     }
     out.push_str(&format!("\n{}\n\n", c.host_changes_heading));

@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod compare;
 pub mod findings;
+pub mod matrix;
 pub mod pss;
 pub mod report;
 pub mod troubleshoot;
@@ -11,7 +12,8 @@ pub mod troubleshoot;
 pub use assets::{Explanation, Scope};
 pub use compare::{CompareRow, rows as compare_rows};
 pub use findings::{Finding, Severity, findings_for_daemonset, findings_for_pod};
-pub use report::{Grant, Report, assess};
+pub use matrix::{Check, Verification};
+pub use report::{Claim, Grant, Report, assess};
 pub use troubleshoot::{Diagnosis, diagnose};
 
 /// The wizard's explanation of a choice: `mode.<id>`, `userns.<word>`, `userns-shape.<word>`,

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::assets::{self, Scope, When, assets};
 use super::findings::{self, Finding};
+use super::matrix::{self, Check, Verification};
 use super::pss::{self, PssResult};
 use crate::scenario::{Bundle, Mode, Resolved, Selinux, Storage};
 
@@ -27,7 +28,18 @@ pub struct Report {
     pub grants: Vec<Grant>,
     pub host_changes: Vec<String>,
     pub requirements: Vec<String>,
-    pub works_inside: Vec<String>,
+    /// Each claim with how far podwiz's node tests back it.
+    pub works_inside: Vec<Claim>,
+}
+
+/// One "works inside" claim and its backing in the runtime matrix.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Claim {
+    pub text: String,
+    /// The node-test check behind the claim (None: no test checks it).
+    pub check: Option<Check>,
+    #[serde(flatten)]
+    pub verification: Verification,
 }
 
 /// Facts about a bundle that the asset conditions test.
@@ -192,11 +204,27 @@ pub fn assess(bundle: &Bundle) -> Report {
             .filter(|r| applies(&r.when, bundle.mode, o, &facts))
             .map(|r| r.text.clone()),
     );
+    // The option words that pick the matrix rows, computed once for every claim.
+    let words = matrix::bundle_words(bundle);
     let works_inside = a
         .works_inside
         .iter()
         .filter(|w| applies(&w.when, bundle.mode, o, &facts))
-        .map(|w| w.text.clone())
+        .map(|w| Claim {
+            text: w.text.clone(),
+            check: w.check,
+            verification: match w.check {
+                Some(check) => match &words {
+                    Ok(words) => matrix::lookup(bundle.mode, words, check),
+                    Err(reason) => Verification::NotVerified {
+                        reason: reason.clone(),
+                    },
+                },
+                None => Verification::NotVerified {
+                    reason: assets::label("verification_no_check").to_string(),
+                },
+            },
+        })
         .collect();
     Report {
         mode: bundle.mode,

@@ -12,7 +12,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::block;
 use crate::security::assets::label;
 use crate::security::pss::Level;
-use crate::security::{Report, Scope, Severity};
+use crate::security::{Report, Scope, Severity, Verification};
 use crate::tui::state::{App, Doc};
 use crate::tui::theme::Theme;
 use crate::tui::yaml::Token;
@@ -276,6 +276,24 @@ fn security_lines<'a>(
     }
     for h in &sec.host_changes {
         lines.extend(super::hanging(Span::styled("• ", t.text), h, t.text, width));
+    }
+    // What works inside: the claims a node test checks, one line each, marked by the runtime
+    // matrix (symbol and word, not colour alone); `podwiz explain` has the full sentences.
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(label("works_inside_heading"), t.title));
+    for claim in sec.works_inside.iter().filter(|c| c.check.is_some()) {
+        let (style, word) = match &claim.verification {
+            Verification::Verified { .. } => (t.success, label("verification_verified")),
+            Verification::VerifiedFailing { .. } => (t.error, label("verification_failing")),
+            Verification::NotVerified { .. } => (t.muted, label("verification_not_verified")),
+        };
+        let check = claim.check.map(|c| c.as_str()).unwrap_or_default();
+        lines.extend(super::hanging(
+            Span::styled(format!("{} ", claim.verification.mark()), style),
+            &format!("{check}: {word}"),
+            style,
+            width,
+        ));
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(label("review_usage_heading"), t.title));
