@@ -258,8 +258,39 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub force_conflicts: bool,
     /// How long to watch the Pod's phase after applying, in seconds (0: do not watch)
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
-    pub wait: u64,
+    /// [default: 30; with --verify: 300, the time to Running]
+    #[arg(long, value_name = "SECONDS")]
+    pub wait: Option<u64>,
+    /// After applying, wait for Running (showing the pod's events), then run a smoke test in
+    /// the pod that needs no registry: podman import + podman run --network=none. Exit code 4
+    /// when the objects were applied but the verification failed
+    #[arg(long, conflicts_with = "dry_run")]
+    pub verify: bool,
+    /// With --verify (implied): also pull IMAGE and run `true` in it
+    #[arg(long, value_name = "IMAGE", conflicts_with = "dry_run")]
+    pub verify_image: Option<String>,
+}
+
+impl ApplyArgs {
+    /// Default of --wait without --verify, in seconds.
+    pub const WAIT: u64 = 30;
+    /// Default of --wait with --verify, in seconds: the first pull of the Podman image
+    /// (hundreds of MB) can take minutes.
+    pub const VERIFY_WAIT: u64 = crate::cluster::verify::VERIFY_WAIT.as_secs();
+
+    /// `--verify` or `--verify-image`.
+    pub fn verifying(&self) -> bool {
+        self.verify || self.verify_image.is_some()
+    }
+
+    /// The --wait value, or its default.
+    pub fn wait_seconds(&self) -> u64 {
+        self.wait.unwrap_or(if self.verifying() {
+            Self::VERIFY_WAIT
+        } else {
+            Self::WAIT
+        })
+    }
 }
 
 #[derive(Debug, Args)]

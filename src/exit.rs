@@ -10,9 +10,20 @@ pub struct UsageError(pub String);
 #[error("{0}")]
 pub struct Refused(pub String);
 
+/// `apply --verify`: the objects were applied, but the pod did not prove that Podman runs in it
+/// (not Running in time, or a smoke-test step failed). Exit code 4; the applied objects stay.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct NotVerified(pub String);
+
+/// Any other failure (an apply error, an unreachable cluster, ...).
 pub const FAILURE: u8 = 1;
+/// Bad input (flags, values).
 pub const USAGE: u8 = 2;
+/// A write was not confirmed.
 pub const REFUSED: u8 = 3;
+/// `apply --verify`: applied, but verification failed.
+pub const NOT_VERIFIED: u8 = 4;
 
 /// The exit code for an error that reached `main`.
 pub fn code_for(error: &anyhow::Error) -> u8 {
@@ -24,7 +35,33 @@ pub fn code_for(error: &anyhow::Error) -> u8 {
         USAGE
     } else if error.downcast_ref::<Refused>().is_some() {
         REFUSED
+    } else if error.downcast_ref::<NotVerified>().is_some() {
+        NOT_VERIFIED
     } else {
         FAILURE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_error_kind_has_its_own_code() {
+        let cases: [(anyhow::Error, u8); 4] = [
+            (UsageError("bad".into()).into(), USAGE),
+            (Refused("no".into()).into(), REFUSED),
+            (
+                NotVerified("applied, not verified".into()).into(),
+                NOT_VERIFIED,
+            ),
+            (anyhow::anyhow!("connection refused"), FAILURE),
+        ];
+        for (error, code) in cases {
+            assert_eq!(code_for(&error), code, "{error}");
+        }
+        let codes = [FAILURE, USAGE, REFUSED, NOT_VERIFIED];
+        let distinct: std::collections::BTreeSet<u8> = codes.into_iter().collect();
+        assert_eq!(distinct.len(), codes.len());
     }
 }

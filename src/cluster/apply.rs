@@ -282,7 +282,8 @@ pub struct PodStatus {
 }
 
 impl PodStatus {
-    fn of(pod: &Pod) -> PodStatus {
+    /// The status of a Pod object as read from the API server.
+    pub fn of(pod: &Pod) -> PodStatus {
         let status = pod.status.as_ref();
         let phase = status
             .and_then(|s| s.phase.clone())

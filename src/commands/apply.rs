@@ -13,13 +13,17 @@ use crate::cli::ApplyArgs;
 use crate::cluster::apply::{
     self as engine, ApplyEvent, ApplyOptions, ApplyPlan, ApplyReport, Outcome, Stage,
 };
+use crate::cluster::verify::{self, VerifyEvent, VerifyOptions, VerifyReport, VerifyTarget};
 use crate::cluster::{Connection, client, context};
-use crate::exit::Refused;
+use crate::exit::{self, NotVerified, Refused, UsageError};
 use crate::scenario;
 
 pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
     let options = args.mode.options();
     let bundle = scenario::build(args.mode.mode, &options)?;
+    if let Some(image) = &args.verify_image {
+        verify::check_image(image).map_err(UsageError)?;
+    }
     let (info, config) = context::load(&args.cluster, bundle.options.namespace.as_deref())?;
     let plan = ApplyPlan::new(info, &bundle);
     let interactive = std::io::stdin().is_terminal();
@@ -46,7 +50,12 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
     let opts = ApplyOptions {
         dry_run: args.dry_run,
         force_conflicts: args.force_conflicts,
-        wait: Duration::from_secs(args.wait),
+        // With --verify, the verification watches the pod (with its events) instead.
+        wait: if args.verifying() {
+            Duration::ZERO
+        } else {
+            Duration::from_secs(args.wait_seconds())
+        },
         fail_write: None,
     };
 
@@ -68,7 +77,59 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
     }
     let report = runtime.block_on(run_printing(&conn, &plan, &opts))?;
     print_summary(&plan, &report);
-    Ok(ExitCode::SUCCESS)
+    if !args.verifying() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Some(target) = VerifyTarget::of(&plan) else {
+        return Err(
+            NotVerified("applied, but not verified: the bundle has no Pod".to_string()).into(),
+        );
+    };
+    let verify_opts = VerifyOptions {
+        wait: Duration::from_secs(args.wait_seconds()),
+        image: args.verify_image.clone(),
+        exec_timeout: verify::EXEC_TIMEOUT,
+    };
+    let outcome = runtime.block_on(verify_printing(&conn, &target, &verify_opts));
+    match &outcome.failure {
+        None => Ok(ExitCode::SUCCESS),
+        Some(failure) => Err(NotVerified(format!(
+            "applied to context \"{}\", but not verified: {} (exit code {})",
+            plan.info.context,
+            failure.headline(),
+            exit::NOT_VERIFIED
+        ))
+        .into()),
+    }
+}
+
+async fn verify_printing(
+    conn: &Connection,
+    target: &VerifyTarget,
+    opts: &VerifyOptions,
+) -> VerifyReport {
+    println!(
+        "Verify pod/{} (namespace {}): wait for Running (up to {} s), then a smoke test in container {} (no registry{}):",
+        target.pod,
+        target.namespace,
+        opts.wait.as_secs(),
+        target.container,
+        opts.image
+            .as_ref()
+            .map(|i| format!("; then pull and run {i}"))
+            .unwrap_or_default()
+    );
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<VerifyEvent>();
+    let printer = async {
+        while let Some(event) = rx.recv().await {
+            println!("{}", event.line());
+        }
+    };
+    let (report, ()) = tokio::join!(verify::verify(conn, target, opts, tx), printer);
+    for line in report.summary(target) {
+        println!("{line}");
+    }
+    report
 }
 
 /// Asks y/N on stderr, reads a line from stdin.

@@ -76,6 +76,7 @@ pub enum Action {
     Delete,
     Yes,
     No,
+    Verify,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -254,6 +255,14 @@ pub const BINDINGS: &[Binding] = &[
         help: "apply to the current kube context",
         action: Action::Apply,
         contexts: &[C::Review],
+        hint: true,
+    },
+    Binding {
+        keys: &[Char('v')],
+        label: "verify",
+        help: "after applying: wait for Running, then run Podman in the pod (no registry needed)",
+        action: Action::Verify,
+        contexts: &[C::Apply],
         hint: true,
     },
     Binding {

@@ -25,6 +25,9 @@ use tokio::sync::mpsc;
 use crate::cli::{ClusterArgs, TuiArgs};
 use crate::cluster::Connection;
 use crate::cluster::apply::{self as engine, ApplyOptions, ApplyPlan, ApplyReport};
+use crate::cluster::verify::{
+    self, FailedAt, VerifyFailure, VerifyOptions, VerifyReport, VerifyTarget,
+};
 pub use msg::{Effect, Msg, SaveOutcome};
 pub use state::App;
 use state::ClusterStatus;
@@ -160,8 +163,59 @@ fn run_effect(
                 "not applied: not connected to the cluster".into(),
             ))),
         },
+        Effect::Verify { target, opts } => match connection.get() {
+            Some(conn) => {
+                spawn_verify(conn.clone(), target, opts, tx.clone());
+                None
+            }
+            None => Some(Msg::VerifyDone(Box::new(VerifyReport {
+                running_after: None,
+                elapsed: Duration::ZERO,
+                steps: Vec::new(),
+                failure: Some(VerifyFailure {
+                    at: FailedAt::Exec,
+                    error: "not verified: not connected to the cluster".into(),
+                    diagnosis: None,
+                }),
+            }))),
+        },
         Effect::Quit => None,
     }
+}
+
+/// Performs an `Effect::Verify` in a tokio task: progress as `Msg::Verify`, a `Msg::Tick` every
+/// [`TICK`] while it runs, one `Msg::VerifyDone` at the end. No frame waits on it.
+pub fn spawn_verify(
+    conn: Connection,
+    target: VerifyTarget,
+    opts: VerifyOptions,
+    tx: mpsc::UnboundedSender<Msg>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let (events, mut rx) = mpsc::unbounded_channel();
+        let work = verify::verify(&conn, &target, &opts, events);
+        let forward = async {
+            while let Some(event) = rx.recv().await {
+                let _ = tx.send(Msg::Verify(event));
+            }
+        };
+        let ticks = async {
+            let mut interval = tokio::time::interval(TICK);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            loop {
+                interval.tick().await;
+                if tx.send(Msg::Tick).is_err() {
+                    std::future::pending::<()>().await;
+                }
+            }
+        };
+        tokio::select! {
+            (report, ()) = async { tokio::join!(work, forward) } => {
+                let _ = tx.send(Msg::VerifyDone(Box::new(report)));
+            }
+            () = ticks => {}
+        }
+    })
 }
 
 /// How often the spinners turn while an apply runs.

@@ -6,6 +6,7 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use super::state::ClusterStatus;
 use crate::cluster::apply::{ApplyEvent, ApplyPlan, ApplyReport};
 use crate::cluster::context::ContextInfo;
+use crate::cluster::verify::{VerifyEvent, VerifyOptions, VerifyReport, VerifyTarget};
 
 #[derive(Clone, Debug)]
 pub enum Msg {
@@ -25,7 +26,11 @@ pub enum Msg {
     Apply(ApplyEvent),
     /// The dry-run or apply finished: its report, or the engine's error text (exact).
     ApplyDone(Result<ApplyReport, String>),
-    /// Spinner frame; sent only while an apply runs.
+    /// Progress of the running verification (`v` after an apply).
+    Verify(VerifyEvent),
+    /// The verification finished (verified, or the failure with its diagnosis).
+    VerifyDone(Box<VerifyReport>),
+    /// Spinner frame; sent only while an apply or a verification runs.
     Tick,
     /// SIGTERM, SIGINT or SIGHUP: leave cleanly.
     Signal,
@@ -59,6 +64,13 @@ pub enum Effect {
         plan: Box<ApplyPlan>,
         dry_run: bool,
         wait: std::time::Duration,
+    },
+    /// Verify the applied pod: wait for Running (its events as they come), then the smoke test
+    /// (`cluster::verify`). Answers with `Msg::Verify` progress, `Msg::Tick` while it runs, and
+    /// one `Msg::VerifyDone`.
+    Verify {
+        target: VerifyTarget,
+        opts: VerifyOptions,
     },
     Quit,
 }

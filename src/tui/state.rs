@@ -2,6 +2,7 @@
 
 use crate::cluster::apply::{ApplyPlan, ApplyReport, PodStatus, Stage};
 use crate::cluster::context::ContextInfo;
+use crate::cluster::verify::{VerifyReport, VerifyTarget};
 use crate::scenario::options::Applicable;
 use crate::scenario::{
     Fuse, Mode, OptionError, Options, Platform, Selinux, Storage, Userns, UsernsShape,
@@ -481,6 +482,18 @@ pub struct ApplyPanel {
     /// Frame of the spinners; advanced by `Msg::Tick` only while work is in flight.
     pub spinner: usize,
     pub scroll: usize,
+    /// `v` after an apply: the verification's progress and result.
+    pub verify: Option<VerifyPanel>,
+}
+
+/// A verification started from the apply panel (`podwiz apply --verify` in the wizard).
+#[derive(Clone, Debug, PartialEq)]
+pub struct VerifyPanel {
+    pub target: VerifyTarget,
+    /// Progress lines as they arrived ([`crate::cluster::verify::VerifyEvent::line`]).
+    pub lines: Vec<String>,
+    /// The result (None: still running).
+    pub report: Option<VerifyReport>,
 }
 
 impl ApplyPanel {
@@ -502,12 +515,18 @@ impl ApplyPanel {
             error: None,
             spinner: 0,
             scroll: 0,
+            verify: None,
         }
     }
 
     /// A dry-run or an apply is running (the spinners turn).
     pub fn in_flight(&self) -> bool {
         matches!(self.phase, ApplyPhase::DryRun | ApplyPhase::Applying)
+    }
+
+    /// A verification is running (the spinner turns).
+    pub fn verifying(&self) -> bool {
+        self.verify.as_ref().is_some_and(|v| v.report.is_none())
     }
 }
 

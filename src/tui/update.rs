@@ -6,9 +6,10 @@ use super::keymap::{self, Action, Context};
 use super::msg::{Effect, Msg, SaveOutcome};
 use super::state::{
     App, ApplyPanel, ApplyPhase, ClusterStatus, Field, ObjectState, Overlay, Runs, SavePrompt,
-    Screen, StatusKind, Way,
+    Screen, StatusKind, VerifyPanel, Way,
 };
 use crate::cluster::apply::{ApplyEvent, ApplyPlan, ApplyReport, Outcome};
+use crate::cluster::verify::{self, VerifyOptions, VerifyTarget};
 
 /// The key context of the current state.
 pub fn context(app: &App) -> Context {
@@ -120,8 +121,40 @@ pub fn update(app: &mut App, msg: Msg) -> (bool, Vec<Effect>) {
             _ => false,
         },
         Msg::ApplyDone(result) => on_apply_done(app, result),
+        Msg::Verify(event) => match app.apply.as_mut().and_then(|p| p.verify.as_mut()) {
+            Some(verify) if verify.report.is_none() => {
+                verify.lines.push(event.line());
+                true
+            }
+            _ => false,
+        },
+        Msg::VerifyDone(report) => match app.apply.as_mut().and_then(|p| p.verify.as_mut()) {
+            Some(verify) if verify.report.is_none() => {
+                app.status = Some(if report.verified() {
+                    (
+                        StatusKind::Success,
+                        format!("verified: Podman runs in pod/{}", verify.target.pod),
+                    )
+                } else {
+                    (
+                        StatusKind::Error,
+                        format!(
+                            "applied, but not verified: {}",
+                            report
+                                .failure
+                                .as_ref()
+                                .map(|f| f.headline())
+                                .unwrap_or_default()
+                        ),
+                    )
+                });
+                verify.report = Some(*report);
+                true
+            }
+            _ => false,
+        },
         Msg::Tick => match &mut app.apply {
-            Some(panel) if panel.in_flight() => {
+            Some(panel) if panel.in_flight() || panel.verifying() => {
                 panel.spinner = panel.spinner.wrapping_add(1);
                 true
             }
@@ -571,8 +604,46 @@ fn on_apply_key(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
             }
             ApplyPhase::Applied | ApplyPhase::Failed => app.apply = None,
         },
+        Action::Verify => start_verify(app, fx),
         _ => {}
     }
+}
+
+/// `v` on the apply panel: verify the applied pod, once the apply is done.
+fn start_verify(app: &mut App, fx: &mut Vec<Effect>) {
+    let Some(panel) = &mut app.apply else {
+        return;
+    };
+    if panel.phase != ApplyPhase::Applied {
+        app.status = Some((
+            StatusKind::Info,
+            "verify: apply first (it checks the applied pod)".into(),
+        ));
+        return;
+    }
+    if panel.verifying() {
+        app.status = Some((StatusKind::Info, "verify: already running".into()));
+        return;
+    }
+    let Some(target) = VerifyTarget::of(&panel.plan) else {
+        app.status = Some((StatusKind::Error, "verify: the bundle has no Pod".into()));
+        return;
+    };
+    let opts = VerifyOptions {
+        wait: verify::VERIFY_WAIT,
+        image: None,
+        exec_timeout: verify::EXEC_TIMEOUT,
+    };
+    panel.verify = Some(VerifyPanel {
+        target: target.clone(),
+        lines: Vec::new(),
+        report: None,
+    });
+    app.status = Some((
+        StatusKind::Info,
+        format!("verifying pod/{}: waiting for Running…", target.pod),
+    ));
+    fx.push(Effect::Verify { target, opts });
 }
 
 fn add_warnings(list: &mut Vec<String>, warnings: Vec<String>) {

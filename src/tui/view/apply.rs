@@ -39,7 +39,8 @@ fn title(panel: &ApplyPanel) -> &'static str {
         ApplyPhase::Confirm => "Apply? y/Enter applies · n/Esc cancels",
         ApplyPhase::Rejected => "Apply refused: the API server rejected the dry-run",
         ApplyPhase::Applying => "Applying…",
-        ApplyPhase::Applied => "Applied · Esc closes",
+        ApplyPhase::Applied if panel.verifying() => "Applied · verifying… · Esc closes",
+        ApplyPhase::Applied => "Applied · v verifies · Esc closes",
         ApplyPhase::Failed => "Apply failed · Esc closes",
     }
 }
@@ -139,6 +140,7 @@ pub fn panel_lines(panel: &ApplyPanel, t: &Theme) -> Vec<Line<'static>> {
                     t.title,
                 ));
             }
+            verify_lines(panel, spin, t, &mut lines);
             if !panel.plan.usage.is_empty() {
                 lines.push(Line::raw(""));
                 lines.push(Line::styled("Then try:", t.text));
@@ -155,6 +157,54 @@ pub fn panel_lines(panel: &ApplyPanel, t: &Theme) -> Vec<Line<'static>> {
         }
     }
     lines
+}
+
+/// The verification: how to start it, its progress lines, then the result with the error
+/// and podwiz's diagnosis.
+fn verify_lines(panel: &ApplyPanel, spin: &str, t: &Theme, lines: &mut Vec<Line<'static>>) {
+    lines.push(Line::raw(""));
+    let Some(verify) = &panel.verify else {
+        lines.push(Line::from(vec![
+            Span::styled("v", t.key),
+            Span::styled(
+                " verifies: waits for Running (with the pod's events), then Podman imports and runs a one-file image in the pod (no registry)",
+                t.muted,
+            ),
+        ]));
+        return;
+    };
+    lines.push(Line::styled(
+        format!(
+            "Verify pod/{} (namespace {}):",
+            verify.target.pod, verify.target.namespace
+        ),
+        t.title,
+    ));
+    for line in &verify.lines {
+        let style = if line.contains(" event Warning ") {
+            t.warning
+        } else {
+            t.text
+        };
+        lines.push(Line::styled(line.clone(), style));
+    }
+    match &verify.report {
+        None => lines.push(Line::styled(format!("{spin} verifying…"), t.info)),
+        Some(report) => {
+            let summary = report.summary(&verify.target);
+            let style = if report.verified() {
+                t.success
+            } else {
+                t.error
+            };
+            let mut rest = summary.into_iter();
+            if let Some(first) = rest.next() {
+                let mark = if report.verified() { "✔" } else { "✖" };
+                lines.push(Line::styled(format!("{mark} {first}"), style));
+            }
+            lines.extend(rest.map(|l| Line::styled(l, t.text)));
+        }
+    }
 }
 
 fn object_state(
