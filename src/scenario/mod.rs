@@ -6,6 +6,7 @@ mod bundle;
 mod mode;
 pub mod options;
 pub mod validate;
+pub mod workload;
 
 pub use build::{
     CRIO_DEVICES_ANNOTATION, CRIO_USERNS_ANNOTATION, build, fuse_device_plugin,
@@ -14,5 +15,5 @@ pub use build::{
 pub use bundle::{Bundle, HostFile, HostStep, NodeScope, Object, UsageHint};
 pub use mode::{Mode, UnknownMode};
 pub use options::{
-    Fuse, OptionError, Options, Platform, Resolved, Selinux, Storage, Userns, UsernsShape,
+    Fuse, Kind, OptionError, Options, Platform, Resolved, Selinux, Storage, Userns, UsernsShape,
 };
