@@ -128,24 +128,6 @@ pub fn findings_for_pod_object(pod: &Pod) -> Vec<Finding> {
     findings_for_pod(&pod.metadata, spec, &format!("pod/{name}"))
 }
 
-/// Findings for the pod template of any object: `object` is its `kind/name`, `prefix` the
-/// template's field path in it (`""` for a Pod, `spec.template.` for a Deployment...).
-pub fn findings_for_template(
-    meta: Option<&ObjectMeta>,
-    spec: Option<&PodSpec>,
-    object: &str,
-    prefix: &str,
-) -> Vec<Finding> {
-    let empty_meta = ObjectMeta::default();
-    let empty_spec = PodSpec::default();
-    findings_at(
-        meta.unwrap_or(&empty_meta),
-        spec.unwrap_or(&empty_spec),
-        object,
-        prefix,
-    )
-}
-
 /// Findings for a DaemonSet's pod template; field paths start at the DaemonSet
 /// (`spec.template.spec.`), the object is `daemonset/<name>`.
 pub fn findings_for_daemonset(ds: &DaemonSet) -> Vec<Finding> {

@@ -150,7 +150,12 @@ pub fn bundle_findings(bundle: &Bundle) -> Vec<Finding> {
     // On the workload's template, with its field paths, so findings point at its YAML lines.
     let workload = bundle.workload();
     let mut out = match crate::scenario::workload::pod_template(&workload) {
-        Some(t) => findings::findings_for_template(t.meta, t.spec, &workload.reference(), t.prefix),
+        Some(t) => findings::findings_for_template(
+            t.meta.unwrap_or(&Default::default()),
+            t.spec.unwrap_or(&Default::default()),
+            &workload.reference(),
+            t.prefix,
+        ),
         None => findings::findings_for_pod_object(&bundle.pod),
     };
     if let Some(ds) = &bundle.fuse_plugin {
