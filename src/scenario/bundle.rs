@@ -10,6 +10,9 @@ use serde::Serialize;
 use super::{Mode, Resolved};
 
 /// One Kubernetes object of a bundle.
+// A bundle holds at most six objects, built once: boxing the big workload variants would buy
+// nothing and cost a Box in every match on them.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Object {
