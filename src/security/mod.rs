@@ -18,7 +18,8 @@ pub use report::{Claim, Grant, Report, assess};
 pub use troubleshoot::{Diagnosis, diagnose};
 
 /// The wizard's explanation of a choice: `mode.<id>`, `userns.<word>`, `userns-shape.<word>`,
-/// `fuse.<word>`, `storage.<emptydir|hostpath|pvc|none>`, `selinux.<word>`, `platform.<word>`.
+/// `fuse.<word>`, `storage.<emptydir|hostpath|pvc|none>`, `selinux.<word>`, `platform.<word>`,
+/// `kind.<word>`.
 pub fn explain_choice(key: &str) -> Option<&'static Explanation> {
     assets::assets().choices.get(key)
 }
@@ -31,7 +32,7 @@ pub fn explain_step(key: &str) -> Option<&'static Explanation> {
 
 /// Every key `explain_choice` must answer, derived from the modes and option words.
 pub fn choice_keys() -> Vec<String> {
-    use crate::scenario::{Fuse, Mode, Platform, Selinux, Storage, Userns, UsernsShape};
+    use crate::scenario::{Fuse, Kind, Mode, Platform, Selinux, Storage, Userns, UsernsShape};
     let mut keys: Vec<String> = Mode::ALL.iter().map(|m| format!("mode.{m}")).collect();
     let mut add = |prefix: &str, words: &[&str]| {
         for word in words {
@@ -45,5 +46,6 @@ pub fn choice_keys() -> Vec<String> {
     add("storage", Storage::WORDS);
     add("selinux", Selinux::WORDS);
     add("platform", Platform::WORDS);
+    add("kind", Kind::WORDS);
     keys
 }
