@@ -30,7 +30,7 @@ const BUILT_IMAGE: &str = "localhost/podwiz/built:1";
 /// Podman 5 warns about cgroup v1 on every command; the warning is not what is tested.
 const ENV: &str = "export PODMAN_IGNORE_CGROUPSV1_WARNING=1;";
 const STALE: &str = "assets/runtime-matrix.json is stale (this run's result is in \
-                     assets/runtime-matrix.json.new); review it, then run \
+                     /tmp/runtime-matrix.json.new); review it, then run \
                      PODWIZ_UPDATE_MATRIX=1 cargo test --test node_matrix";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -399,12 +399,13 @@ fn every_mode_on_a_real_node() {
         );
     }
 
-    let matrix = json!({
-        "schema": 1,
-        "generated_by": "tests/node_matrix.rs",
-        "runtime": runtime(node),
-        "rows": rows,
-    });
+    // A struct, not json!(), so the file keeps the contract's field order.
+    let matrix = Matrix {
+        schema: 1,
+        generated_by: "tests/node_matrix.rs",
+        runtime: runtime(node),
+        rows,
+    };
     let text = serde_json::to_string_pretty(&matrix).unwrap() + "\n";
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/runtime-matrix.json");
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
@@ -413,7 +414,7 @@ fn every_mode_on_a_real_node() {
         if std::env::var_os("PODWIZ_UPDATE_MATRIX").is_some() {
             std::fs::write(&path, &text).expect("write assets/runtime-matrix.json");
         } else {
-            std::fs::write(path.with_extension("json.new"), &text)
+            std::fs::write(std::env::temp_dir().join("runtime-matrix.json.new"), &text)
                 .expect("write runtime-matrix.json.new");
             failures.push(STALE.to_string());
         }
@@ -451,8 +452,27 @@ fn row_key(r: &Row) -> (usize, &'static str, Option<&'static str>, Check) {
     (mode, r.variant, r.control, r.check)
 }
 
+#[derive(Serialize)]
+struct Matrix {
+    schema: u32,
+    generated_by: &'static str,
+    runtime: Runtime,
+    rows: Vec<Row>,
+}
+
+#[derive(Serialize)]
+struct Runtime {
+    kubernetes: String,
+    containerd: String,
+    runc: String,
+    podman: String,
+    inner_runtime: String,
+    kernel: String,
+    cgroup: &'static str,
+}
+
 /// The runtime block of the matrix, from the node's build and this machine.
-fn runtime(node: &Node) -> Value {
+fn runtime(node: &Node) -> Runtime {
     let v = node.versions();
     let get = |k: &str| v.get(k).cloned().unwrap_or_default();
     // Debian versions: upstream part only (5.4.2+ds1-2+b2 -> 5.4.2, 1.21-1 -> 1.21).
@@ -471,15 +491,21 @@ fn runtime(node: &Node) -> Value {
     let kernel: Vec<&str> = release.trim().split('.').take(2).collect();
     let hybrid = Path::new("/sys/fs/cgroup/unified").is_dir();
     let v2_only = Path::new("/sys/fs/cgroup/cgroup.controllers").exists();
-    json!({
-        "kubernetes": get("kubernetes"),
-        "containerd": get("containerd"),
-        "runc": get("runc"),
-        "podman": upstream(get("podman")),
-        "inner_runtime": format!("crun {}", upstream(get("crun"))),
-        "kernel": format!("{}.x", kernel.join(".")),
-        "cgroup": if v2_only { "v2" } else if hybrid { "v1 (hybrid)" } else { "v1" },
-    })
+    Runtime {
+        kubernetes: get("kubernetes"),
+        containerd: get("containerd"),
+        runc: get("runc"),
+        podman: upstream(get("podman")),
+        inner_runtime: format!("crun {}", upstream(get("crun"))),
+        kernel: format!("{}.x", kernel.join(".")),
+        cgroup: if v2_only {
+            "v2"
+        } else if hybrid {
+            "v1 (hybrid)"
+        } else {
+            "v1"
+        },
+    }
 }
 
 // ---- one variant ---------------------------------------------------------------------------
