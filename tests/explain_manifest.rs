@@ -556,3 +556,12 @@ fn readme_shows_the_current_explain_output() {
         "README.md's --diff example is stale"
     );
 }
+
+#[test]
+fn the_wizard_form_says_it_cannot_open_a_manifest_yet() {
+    let out = podwiz(&["-f", CI_AGENT], None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("use podwiz explain -f FILE"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1);
+}
