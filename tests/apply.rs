@@ -21,7 +21,8 @@ use podwiz::cluster::apply::{
     self, ApplyError, ApplyEvent, ApplyOptions, ApplyPlan, ApplyReport, Outcome,
 };
 use podwiz::cluster::client;
-use podwiz::scenario::{self, Fuse, Mode, Object, Options, Platform};
+use podwiz::scenario::{Fuse, Mode, Object, Options, Platform};
+use podwiz::security;
 use serde::de::DeserializeOwned;
 use support::control_plane as cp;
 
@@ -45,7 +46,7 @@ async fn admin(namespace: &str) -> Connection {
 }
 
 fn plan(conn: &Connection, mode: Mode, options: &Options) -> ApplyPlan {
-    let bundle = scenario::build(mode, options).unwrap_or_else(|e| panic!("build {mode:?}: {e}"));
+    let bundle = security::build(mode, options).unwrap_or_else(|e| panic!("build {mode:?}: {e}"));
     ApplyPlan::new(conn.info.clone(), &bundle)
 }
 
@@ -182,7 +183,7 @@ where
         .iter()
         .flat_map(|&mode| [Platform::Kubernetes, Platform::Openshift].map(|p| (mode, p)))
         .filter(|&(mode, platform)| {
-            scenario::build(mode, &options_for(mode, platform, "x")).is_ok()
+            security::build(mode, &options_for(mode, platform, "x")).is_ok()
         })
         .map(|(mode, platform)| async move {
             let ns = cp::fresh_namespace(&format!("{prefix}-{}", mode.id()));

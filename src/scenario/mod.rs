@@ -8,11 +8,12 @@ pub mod options;
 pub mod validate;
 
 pub use build::{
-    CRIO_DEVICES_ANNOTATION, CRIO_USERNS_ANNOTATION, build, fuse_device_plugin,
+    CRIO_DEVICES_ANNOTATION, CRIO_USERNS_ANNOTATION, FUSE_DEVICE_PLUGIN_IMAGE,
+    GENERIC_DEVICE_PLUGIN_IMAGE, apparmor_profile, build, fuse_device_plugin,
     generic_device_plugin, shell_quote,
 };
 pub use bundle::{Bundle, HostFile, HostStep, NodeScope, Object, UsageHint};
 pub use mode::{Mode, UnknownMode};
 pub use options::{
-    Fuse, OptionError, Options, Platform, Resolved, Selinux, Storage, Userns, UsernsShape,
+    Apparmor, Fuse, OptionError, Options, Platform, Resolved, Selinux, Storage, Userns, UsernsShape,
 };

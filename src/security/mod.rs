@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod compare;
 pub mod findings;
+pub mod namespace;
 pub mod pss;
 pub mod report;
 pub mod troubleshoot;
@@ -11,11 +12,13 @@ pub mod troubleshoot;
 pub use assets::{Explanation, Scope};
 pub use compare::{CompareRow, rows as compare_rows};
 pub use findings::{Finding, Severity, findings_for_daemonset, findings_for_pod};
-pub use report::{Grant, Report, assess};
+pub use namespace::{build, build_at};
+pub use report::{Addon, Grant, Price, Report, apply_risk, assess, assess_at, price};
 pub use troubleshoot::{Diagnosis, diagnose};
 
 /// The wizard's explanation of a choice: `mode.<id>`, `userns.<word>`, `userns-shape.<word>`,
-/// `fuse.<word>`, `storage.<emptydir|hostpath|pvc|none>`, `selinux.<word>`, `platform.<word>`.
+/// `fuse.<word>`, `storage.<emptydir|hostpath|pvc|none>`, `selinux.<word>`,
+/// `apparmor.<runtime-default|unconfined|localhost>`, `platform.<word>`.
 pub fn explain_choice(key: &str) -> Option<&'static Explanation> {
     assets::assets().choices.get(key)
 }
@@ -28,7 +31,7 @@ pub fn explain_step(key: &str) -> Option<&'static Explanation> {
 
 /// Every key `explain_choice` must answer, derived from the modes and option words.
 pub fn choice_keys() -> Vec<String> {
-    use crate::scenario::{Fuse, Mode, Platform, Selinux, Storage, Userns, UsernsShape};
+    use crate::scenario::{Apparmor, Fuse, Mode, Platform, Selinux, Storage, Userns, UsernsShape};
     let mut keys: Vec<String> = Mode::ALL.iter().map(|m| format!("mode.{m}")).collect();
     let mut add = |prefix: &str, words: &[&str]| {
         for word in words {
@@ -41,6 +44,7 @@ pub fn choice_keys() -> Vec<String> {
     add("fuse", Fuse::WORDS);
     add("storage", Storage::WORDS);
     add("selinux", Selinux::WORDS);
+    add("apparmor", Apparmor::WORDS);
     add("platform", Platform::WORDS);
     keys
 }
