@@ -7,6 +7,7 @@ pub mod cli;
 pub mod cluster;
 pub mod commands;
 pub mod exit;
+pub mod manifest;
 pub mod render;
 pub mod save;
 pub mod scenario;

@@ -484,7 +484,7 @@ async fn conflicting_field_manager_is_named_and_force_takes_over() {
         got.spec
             .and_then(|s| s.containers[0].image.clone())
             .as_deref(),
-        Some("quay.io/podman/stable")
+        Some(podwiz::scenario::options::DEFAULT_IMAGE)
     );
 }
 

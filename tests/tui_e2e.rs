@@ -420,11 +420,14 @@ fn each_choice_shows_its_price_and_the_options_footer_is_true() {
     assert!(screen.contains("Enter edit field"), "{screen}");
     assert!(screen.contains("r on to Review"), "{screen}");
     assert!(!screen.contains("Enter next"), "{screen}");
-    tmux.keys(&["Enter", "Enter"]);
-    let screen = tmux.wait_for("4 Options");
-    assert!(!screen.contains("mode: rootless-no-priv"), "{screen}");
+    // Enter edits the name (the typing cursor shows), Enter again ends the edit: still Options.
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Enter done");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("[4 Options]");
+    assert!(!screen.contains("[5 Review]"), "{screen}");
     tmux.keys(&["r"]);
-    let screen = tmux.wait_for("mode: rootless-no-priv");
+    let screen = tmux.wait_for("[5 Review]");
     assert!(screen.contains("[ BASELINE ]"), "{screen}");
     tmux.keys(&["q"]);
     tmux.wait_for("PODWIZ-EXIT=0");

@@ -8,6 +8,7 @@ pub mod client;
 pub mod context;
 pub mod doctor;
 pub mod error;
+pub mod fetch;
 pub mod warnings;
 
 pub use client::{Connection, connect};

@@ -5,12 +5,13 @@ mod build;
 mod bundle;
 mod mode;
 pub mod options;
+pub mod rewrite;
 pub mod validate;
 
 pub use build::{
     CRIO_DEVICES_ANNOTATION, CRIO_USERNS_ANNOTATION, FUSE_DEVICE_PLUGIN_IMAGE,
-    GENERIC_DEVICE_PLUGIN_IMAGE, apparmor_profile, build, fuse_device_plugin,
-    generic_device_plugin, shell_quote,
+    GENERIC_DEVICE_PLUGIN_IMAGE, ROOTFUL_CAPS, ROOTFUL_STORAGE, ROOTLESS_STORAGE, ROOTLESS_UID,
+    apparmor_profile, build, fuse_device_plugin, generic_device_plugin, shell_quote,
 };
 pub use bundle::{Bundle, HostFile, HostStep, NodeScope, Object, UsageHint};
 pub use mode::{Mode, UnknownMode};

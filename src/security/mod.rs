@@ -8,6 +8,7 @@ pub mod namespace;
 pub mod pss;
 pub mod report;
 pub mod troubleshoot;
+pub mod workload;
 
 pub use assets::{Explanation, Scope};
 pub use compare::{CompareRow, rows as compare_rows};
