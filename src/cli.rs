@@ -243,6 +243,9 @@ pub struct GenerateArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "A manifest you already run: podwiz explain -f FILE|- or podwiz explain TYPE/NAME [-n NS] (podwiz explain -f - --help lists their flags)."
+)]
 pub struct ExplainArgs {
     #[command(flatten)]
     pub mode: ModeArgs,
@@ -444,5 +447,35 @@ pub fn manifest_form(args: &[std::ffi::OsString]) -> Form {
             Form::Review
         }
         _ => Form::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(line: &str) -> Form {
+        let args: Vec<std::ffi::OsString> = line.split_whitespace().map(Into::into).collect();
+        manifest_form(&args)
+    }
+
+    #[test]
+    fn manifest_forms_are_told_apart_from_modes() {
+        assert_eq!(form("explain -f pod.yaml"), Form::ExplainManifest);
+        assert_eq!(form("explain -f - -o json"), Form::ExplainManifest);
+        assert_eq!(form("explain --filename=pod.yaml"), Form::ExplainManifest);
+        assert_eq!(form("explain deploy/ci -n ci"), Form::ExplainManifest);
+        assert_eq!(form("explain -n ci po/x"), Form::ExplainManifest);
+        assert_eq!(form("explain rootful-priv"), Form::Other);
+        assert_eq!(
+            form("explain --image quay.io/podman/stable rootful-priv"),
+            Form::Other
+        );
+        assert_eq!(form("explain userns -- tail -f /dev/null"), Form::Other);
+        assert_eq!(form("generate remote -o json"), Form::Other);
+        assert_eq!(form("-f pod.yaml"), Form::Review);
+        assert_eq!(form("--kubeconfig /tmp/kc"), Form::Other);
+        assert_eq!(form("--theme dark"), Form::Other);
+        assert_eq!(form("deploy/ci"), Form::Review);
     }
 }
