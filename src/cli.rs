@@ -6,7 +6,7 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::scenario::{
-    Apparmor, Fuse, Mode, Options, Platform, Selinux, Storage, Userns, UsernsShape,
+    Apparmor, Fuse, Kind, Mode, Options, Platform, Selinux, Storage, Userns, UsernsShape,
 };
 use crate::security::pss::PolicyVersion;
 
@@ -163,6 +163,12 @@ pub struct ModeArgs {
     /// Mount the ServiceAccount's API token in the pod (default: automountServiceAccountToken: false; Podman does not need the Kubernetes API)
     #[arg(long)]
     pub service_account_token: bool,
+    /// What runs the pod: pod | job (a CI build) | deployment (a build service) | statefulset | cronjob; Pod Security and findings are judged on the pod template [default: pod]
+    #[arg(long, value_name = "KIND", value_parser = PossibleValuesParser::new(Kind::WORDS).try_map(|s| s.parse::<Kind>()))]
+    pub kind: Option<Kind>,
+    /// The CronJob's schedule in cron syntax (--kind cronjob) [default: "0 3 * * *"]
+    #[arg(long, value_name = "CRON")]
+    pub schedule: Option<String>,
     /// Start from the article's own variant choices (explicit flags still win)
     #[arg(long)]
     pub article: bool,
@@ -222,6 +228,8 @@ impl ModeArgs {
             platform: self.platform.or(base.platform),
             create_namespace: self.create_namespace,
             service_account_token: self.service_account_token || base.service_account_token,
+            kind: self.kind,
+            schedule: self.schedule.clone(),
         }
     }
 }
@@ -265,9 +273,12 @@ pub struct CompareArgs {
 
 #[derive(Debug, Args)]
 pub struct TroubleshootArgs {
-    /// The error message, or - to read it from standard input
+    /// The error message or log, or - to read it from standard input
     #[arg(value_name = "TEXT")]
     pub text: Vec<String>,
+    /// text, or json: {diagnosis, why, causes, ruled_out, lines, pod}
+    #[arg(short, long, value_enum, default_value_t = TextOrJson::Text)]
+    pub output: TextOrJson,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ mod mode;
 pub mod options;
 pub mod rewrite;
 pub mod validate;
+pub mod workload;
 
 pub use build::{
     CRIO_DEVICES_ANNOTATION, CRIO_USERNS_ANNOTATION, FUSE_DEVICE_PLUGIN_IMAGE,
@@ -16,5 +17,6 @@ pub use build::{
 pub use bundle::{Bundle, HostFile, HostStep, NodeScope, Object, UsageHint};
 pub use mode::{Mode, UnknownMode};
 pub use options::{
-    Apparmor, Fuse, OptionError, Options, Platform, Resolved, Selinux, Storage, Userns, UsernsShape,
+    Apparmor, Fuse, Kind, OptionError, Options, Platform, Resolved, Selinux, Storage, Userns,
+    UsernsShape,
 };

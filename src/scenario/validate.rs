@@ -32,6 +32,16 @@ pub fn dns1123_label(s: &str) -> Result<(), String> {
     }
 }
 
+/// A capability as Kubernetes compares them: `SYS_ADMIN`, `CAP_SYS_ADMIN`, `cap_sys_admin` →
+/// `SYS_ADMIN`.
+pub fn normalize_capability(cap: &str) -> String {
+    let upper = cap.trim().to_ascii_uppercase();
+    match upper.strip_prefix("CAP_") {
+        Some(rest) => rest.to_string(),
+        None => upper,
+    }
+}
+
 /// An AppArmor profile name for `appArmorProfile.localhostProfile`, also used as the file name
 /// under /etc/apparmor.d on the nodes: letters, digits, '.', '_' and '-', 1 to 253 characters,
 /// not starting with '.' or '-' (no path, nothing a shell or the profile syntax reads specially).
@@ -184,6 +194,56 @@ fn path_component(component: &str) -> bool {
         }
     }
     true
+}
+
+/// A CronJob schedule as the API server accepts it (robfig/cron standard parser): five fields
+/// (minute, hour, day of month, month, day of week) of digits, names, `*`, `?`, `/`, `,` and
+/// `-`, or one of the `@` macros. An optional `CRON_TZ=`/`TZ=` prefix is rejected, as the API
+/// server does since 1.27 (use `spec.timeZone`). Ranges are not checked here; the server does.
+pub fn cron_schedule(schedule: &str) -> Result<(), String> {
+    const MACROS: [&str; 8] = [
+        "@yearly",
+        "@annually",
+        "@monthly",
+        "@weekly",
+        "@daily",
+        "@midnight",
+        "@hourly",
+        "@every",
+    ];
+    let schedule = schedule.trim();
+    if schedule.starts_with("TZ=") || schedule.starts_with("CRON_TZ=") {
+        return Err(
+            "a time zone in the schedule is not allowed; the CronJob's spec.timeZone sets it"
+                .into(),
+        );
+    }
+    if let Some(word) = schedule
+        .split_whitespace()
+        .next()
+        .filter(|w| w.starts_with('@'))
+    {
+        return if MACROS.contains(&word)
+            && (word == "@every") == (schedule.split_whitespace().count() == 2)
+        {
+            Ok(())
+        } else {
+            Err(format!(
+                "must be five cron fields or one of {}",
+                MACROS.join(", ")
+            ))
+        };
+    }
+    let fields: Vec<&str> = schedule.split_whitespace().collect();
+    let valid = |f: &&str| {
+        f.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "*?/,-".contains(c))
+    };
+    if fields.len() == 5 && fields.iter().all(valid) {
+        Ok(())
+    } else {
+        Err("must be five cron fields: minute hour day-of-month month day-of-week (e.g. '0 3 * * *')".into())
+    }
 }
 
 #[cfg(test)]

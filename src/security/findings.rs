@@ -232,14 +232,9 @@ fn containers<'a>(spec: &'a PodSpec, prefix: &str) -> Vec<ContainerView<'a>> {
     out
 }
 
-/// `SYS_ADMIN`, `CAP_SYS_ADMIN`, `cap_sys_admin` → `SYS_ADMIN`.
-pub fn normalize_capability(cap: &str) -> String {
-    let upper = cap.trim().to_ascii_uppercase();
-    match upper.strip_prefix("CAP_") {
-        Some(rest) => rest.to_string(),
-        None => upper,
-    }
-}
+/// `SYS_ADMIN`, `CAP_SYS_ADMIN`, `cap_sys_admin` → `SYS_ADMIN` (defined in the bottom layer,
+/// where the rewrite of manifests needs it too).
+pub use crate::scenario::validate::normalize_capability;
 
 /// Whether the pod runs in a user namespace: `hostUsers: false` or the legacy CRI-O annotation.
 pub fn has_user_namespace(meta: &ObjectMeta, spec: &PodSpec) -> bool {

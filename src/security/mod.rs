@@ -19,7 +19,7 @@ pub use troubleshoot::{Diagnosis, diagnose};
 
 /// The wizard's explanation of a choice: `mode.<id>`, `userns.<word>`, `userns-shape.<word>`,
 /// `fuse.<word>`, `storage.<emptydir|hostpath|pvc|none>`, `selinux.<word>`,
-/// `apparmor.<runtime-default|unconfined|localhost>`, `platform.<word>`.
+/// `apparmor.<runtime-default|unconfined|localhost>`, `platform.<word>`, `kind.<word>`.
 pub fn explain_choice(key: &str) -> Option<&'static Explanation> {
     assets::assets().choices.get(key)
 }
@@ -32,7 +32,9 @@ pub fn explain_step(key: &str) -> Option<&'static Explanation> {
 
 /// Every key `explain_choice` must answer, derived from the modes and option words.
 pub fn choice_keys() -> Vec<String> {
-    use crate::scenario::{Apparmor, Fuse, Mode, Platform, Selinux, Storage, Userns, UsernsShape};
+    use crate::scenario::{
+        Apparmor, Fuse, Kind, Mode, Platform, Selinux, Storage, Userns, UsernsShape,
+    };
     let mut keys: Vec<String> = Mode::ALL.iter().map(|m| format!("mode.{m}")).collect();
     let mut add = |prefix: &str, words: &[&str]| {
         for word in words {
@@ -47,5 +49,6 @@ pub fn choice_keys() -> Vec<String> {
     add("selinux", Selinux::WORDS);
     add("apparmor", Apparmor::WORDS);
     add("platform", Platform::WORDS);
+    add("kind", Kind::WORDS);
     keys
 }
