@@ -279,6 +279,18 @@ pub struct TroubleshootArgs {
     /// text, or json: {diagnosis, why, causes, ruled_out, lines, pod}
     #[arg(short, long, value_enum, default_value_t = TextOrJson::Text)]
     pub output: TextOrJson,
+    /// The failing pod as evidence: a manifest FILE (YAML or JSON, - for stdin) or a live
+    /// TYPE/NAME (pod/x, deploy/x, job/x...) whose pod template is read
+    #[arg(long, value_name = "FILE|TYPE/NAME")]
+    pub pod: Option<String>,
+    /// The container of --pod that ran the engine [default: the first whose image or command names podman or buildah, else the first]
+    #[arg(long, value_name = "NAME", requires = "pod")]
+    pub container: Option<String>,
+    /// Namespace of a live --pod TYPE/NAME (default: the context's)
+    #[arg(short, long, value_name = "NAMESPACE", requires = "pod")]
+    pub namespace: Option<String>,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 #[derive(Debug, Args)]
