@@ -16,11 +16,10 @@ use crate::cluster::apply::{
 use crate::cluster::verify::{self, VerifyEvent, VerifyOptions, VerifyReport, VerifyTarget};
 use crate::cluster::{Connection, client, context};
 use crate::exit::{self, NotVerified, Refused, UsageError};
-use crate::scenario;
 
 pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
     let options = args.mode.options();
-    let bundle = scenario::build(args.mode.mode, &options)?;
+    let bundle = crate::security::build(args.mode.mode, &options)?;
     if let Some(image) = &args.verify_image {
         verify::check_image(image).map_err(UsageError)?;
     }
@@ -137,8 +136,9 @@ fn confirm(plan: &ApplyPlan) -> anyhow::Result<bool> {
     let mut err = std::io::stderr().lock();
     write!(
         err,
-        "Apply {} object(s) to context \"{}\" ({}), namespace \"{}\"? [y/N] ",
+        "Apply {} object(s) ({}) to context \"{}\" ({}), namespace \"{}\"? [y/N] ",
         plan.objects.len(),
+        crate::security::apply_risk(&plan.objects),
         plan.info.context,
         plan.info.server,
         plan.namespace

@@ -5,6 +5,7 @@ pub mod assets;
 pub mod compare;
 pub mod findings;
 pub mod matrix;
+pub mod namespace;
 pub mod pss;
 pub mod report;
 pub mod troubleshoot;
@@ -14,12 +15,13 @@ pub use assets::{Explanation, Scope};
 pub use compare::{CompareRow, rows as compare_rows};
 pub use findings::{Finding, Severity, findings_for_daemonset, findings_for_pod};
 pub use matrix::{Check, Verification};
-pub use report::{Claim, Grant, Report, assess};
+pub use namespace::{build, build_at};
+pub use report::{Addon, Claim, Grant, Price, Report, apply_risk, assess, assess_at, price};
 pub use troubleshoot::{Diagnosis, diagnose};
 
 /// The wizard's explanation of a choice: `mode.<id>`, `userns.<word>`, `userns-shape.<word>`,
-/// `fuse.<word>`, `storage.<emptydir|hostpath|pvc|none>`, `selinux.<word>`, `platform.<word>`,
-/// `kind.<word>`.
+/// `fuse.<word>`, `storage.<emptydir|hostpath|pvc|none>`, `selinux.<word>`,
+/// `apparmor.<runtime-default|unconfined|localhost>`, `platform.<word>`, `kind.<word>`.
 pub fn explain_choice(key: &str) -> Option<&'static Explanation> {
     assets::assets().choices.get(key)
 }
@@ -32,7 +34,9 @@ pub fn explain_step(key: &str) -> Option<&'static Explanation> {
 
 /// Every key `explain_choice` must answer, derived from the modes and option words.
 pub fn choice_keys() -> Vec<String> {
-    use crate::scenario::{Fuse, Kind, Mode, Platform, Selinux, Storage, Userns, UsernsShape};
+    use crate::scenario::{
+        Apparmor, Fuse, Kind, Mode, Platform, Selinux, Storage, Userns, UsernsShape,
+    };
     let mut keys: Vec<String> = Mode::ALL.iter().map(|m| format!("mode.{m}")).collect();
     let mut add = |prefix: &str, words: &[&str]| {
         for word in words {
@@ -45,6 +49,7 @@ pub fn choice_keys() -> Vec<String> {
     add("fuse", Fuse::WORDS);
     add("storage", Storage::WORDS);
     add("selinux", Selinux::WORDS);
+    add("apparmor", Apparmor::WORDS);
     add("platform", Platform::WORDS);
     add("kind", Kind::WORDS);
     keys
