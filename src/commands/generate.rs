@@ -1,5 +1,4 @@
 use std::fs;
-use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -15,7 +14,11 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
     if let Some(dir) = &args.out_dir {
         let files = render::out_dir_files(&bundle)?;
         write_dir(dir, &files, args.force)?;
-        println!("wrote {} files to {}", files.len(), dir.display());
+        crate::exit::print(&format!(
+            "wrote {} files to {}\n",
+            files.len(),
+            dir.display()
+        ))?;
         return Ok(ExitCode::SUCCESS);
     }
     let text = match args.output {
@@ -24,7 +27,7 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
             serde_json::to_string_pretty(&render::bundle_json_value(&bundle)?)? + "\n"
         }
     };
-    std::io::stdout().lock().write_all(text.as_bytes())?;
+    crate::exit::print(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,6 +1,6 @@
 //! `podwiz troubleshoot [TEXT | -]`: name the known cause of an error message.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -26,9 +26,7 @@ pub fn run(args: &TroubleshootArgs) -> anyhow::Result<ExitCode> {
     };
     match diagnose(&text) {
         Some(diagnosis) => {
-            std::io::stdout()
-                .lock()
-                .write_all(render(&diagnosis).as_bytes())?;
+            crate::exit::print(&render(&diagnosis))?;
             Ok(ExitCode::SUCCESS)
         }
         None => {
