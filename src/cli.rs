@@ -267,3 +267,148 @@ pub struct CompletionsArgs {
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
 }
+
+/// `podwiz explain -f FILE|-` and `podwiz explain TYPE/NAME`: a manifest someone already runs.
+///
+/// Parsed on its own (see [`manifest_form`]) because `explain MODE` takes a mode where this takes
+/// a file or an object name.
+#[derive(Debug, Parser)]
+#[command(
+    name = "podwiz explain",
+    about = "Explain a manifest you already run: Pod Security level, findings per container, the closest mode and a safer way",
+    after_help = "TYPE is a kubectl resource name or short name: pod (po), deployment (deploy), statefulset (sts), daemonset (ds), replicaset (rs), replicationcontroller (rc), job, cronjob (cj), podtemplate."
+)]
+pub struct ExplainManifestArgs {
+    /// A live object of the current context, named like kubectl: TYPE/NAME (deploy/ci, po/x)
+    #[arg(
+        value_name = "TYPE/NAME",
+        required_unless_present = "filename",
+        conflicts_with = "filename"
+    )]
+    pub object: Option<String>,
+    /// Read the manifest from FILE (YAML or JSON; - for standard input)
+    #[arg(short = 'f', long = "filename", value_name = "FILE")]
+    pub filename: Option<PathBuf>,
+    /// Namespace of the live object (default: the context's namespace)
+    #[arg(short, long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Pod Security policy version: v1.N or latest [default: latest for a file, the server's version for a live object]
+    #[arg(long, value_name = "VERSION", value_parser = parse_policy_version)]
+    pub policy_version: Option<crate::security::pss::PolicyVersion>,
+    /// Print the safer rewrite of the manifest (kubectl-ready YAML) instead of the report
+    #[arg(long, conflicts_with = "diff")]
+    pub suggest: bool,
+    /// Print a unified diff from the manifest to its safer rewrite instead of the report
+    #[arg(long)]
+    pub diff: bool,
+    #[arg(short, long, value_enum, default_value_t = TextOrJson::Text)]
+    pub output: TextOrJson,
+}
+
+/// `podwiz -f FILE` and `podwiz TYPE/NAME`: open the wizard's Review on a manifest.
+#[derive(Debug, Parser)]
+#[command(
+    name = "podwiz",
+    about = "Review a manifest you already run in the wizard, with its safer rewrite"
+)]
+pub struct ReviewArgs {
+    /// A live object of the current context, named like kubectl: TYPE/NAME
+    #[arg(
+        value_name = "TYPE/NAME",
+        required_unless_present = "filename",
+        conflicts_with = "filename"
+    )]
+    pub object: Option<String>,
+    /// Read the manifest from FILE (YAML or JSON; - for standard input)
+    #[arg(short = 'f', long = "filename", value_name = "FILE")]
+    pub filename: Option<PathBuf>,
+    /// Namespace of the live object (default: the context's namespace)
+    #[arg(short, long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    #[command(flatten)]
+    pub tui: TuiArgs,
+}
+
+fn parse_policy_version(s: &str) -> Result<crate::security::pss::PolicyVersion, String> {
+    s.parse()
+        .map_err(|e: crate::security::pss::PssParseError| e.to_string())
+}
+
+/// Which command line form `args` (without the program name) is, before clap parses it:
+/// `explain -f …`/`explain TYPE/NAME …` and `-f …`/`TYPE/NAME …` read a manifest; everything
+/// else is the usual command tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// `podwiz explain -f FILE` or `podwiz explain TYPE/NAME`.
+    ExplainManifest,
+    /// `podwiz -f FILE` or `podwiz TYPE/NAME`.
+    Review,
+    Other,
+}
+
+/// Flags of the wizard and of `explain` that take a separate value (which may contain a '/').
+const VALUE_FLAGS: &[&str] = &[
+    "--theme",
+    "--kubeconfig",
+    "--context",
+    "-n",
+    "--namespace",
+    "--name",
+    "--image",
+    "--userns",
+    "--userns-shape",
+    "--fuse",
+    "--storage",
+    "--selinux",
+    "--platform",
+    "--policy-version",
+    "-o",
+    "--output",
+];
+
+/// The form of a command line (see [`Form`]).
+pub fn manifest_form(args: &[std::ffi::OsString]) -> Form {
+    let words: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let reads_manifest = |rest: &[String]| {
+        let mut file_flag = false;
+        let mut first_positional = None;
+        let mut i = 0;
+        while i < rest.len() {
+            let w = rest[i].as_str();
+            if w == "--" {
+                first_positional = first_positional.or(rest.get(i + 1));
+                break;
+            }
+            if w == "--filename"
+                || w.starts_with("--filename=")
+                || (w.starts_with("-f") && !w.starts_with("--"))
+            {
+                file_flag = true;
+            } else if VALUE_FLAGS.contains(&w) {
+                i += 1;
+            } else if !w.starts_with('-') && first_positional.is_none() {
+                first_positional = Some(&rest[i]);
+            }
+            i += 1;
+        }
+        file_flag || first_positional.is_some_and(|w| w.contains('/'))
+    };
+    match words.first().map(String::as_str) {
+        Some("explain") if reads_manifest(&words[1..]) => Form::ExplainManifest,
+        Some(first)
+            if (first.starts_with('-') || first.contains('/'))
+                && reads_manifest(&words)
+                && !words
+                    .iter()
+                    .any(|w| w == "--help" || w == "-h" || w == "--version" || w == "-V") =>
+        {
+            Form::Review
+        }
+        _ => Form::Other,
+    }
+}

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod cluster;
 pub mod commands;
 pub mod exit;
+pub mod manifest;
 pub mod render;
 pub mod scenario;
 pub mod security;

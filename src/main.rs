@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use podwiz::cli::{Cli, Command, TuiArgs};
+use podwiz::cli::{self, Cli, Command, TuiArgs};
 use podwiz::{commands, exit};
 
 fn main() -> ExitCode {
@@ -9,6 +9,18 @@ fn main() -> ExitCode {
     // command tree (there is nothing to parse).
     if std::env::args_os().len() <= 1 {
         return finish(commands::wizard::run(&TuiArgs::default()));
+    }
+    // `explain -f FILE`, `explain TYPE/NAME`, `-f FILE` and `TYPE/NAME` read a manifest: their
+    // own parsers, since the usual forms take a mode in the same place.
+    let args: Vec<_> = std::env::args_os().skip(1).collect();
+    match cli::manifest_form(&args) {
+        cli::Form::ExplainManifest => {
+            let parsed = cli::ExplainManifestArgs::parse_from(
+                std::iter::once("podwiz explain".into()).chain(args.into_iter().skip(1)),
+            );
+            return finish(commands::explain_manifest::run(&parsed));
+        }
+        cli::Form::Review | cli::Form::Other => {}
     }
     let cli = Cli::parse();
     let result = match &cli.command {

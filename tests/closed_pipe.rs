@@ -87,6 +87,11 @@ const OFFLINE: &[&[&str]] = &[
         "Error:",
         "fuse: device not found, try 'modprobe fuse' first",
     ],
+    &[
+        "explain",
+        "-f",
+        "tests/fixtures/manifests/ci-agent-socket.yaml",
+    ],
     &["--help"],
     &["generate", "--help"],
 ];

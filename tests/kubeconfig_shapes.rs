@@ -754,3 +754,65 @@ async fn untrusted_client_certificate_is_unauthorized_naming_the_user() {
         )
     );
 }
+
+// ---- a server without HTTP/2 -----------------------------------------------------------------
+
+/// `kubectl proxy` serves plain HTTP/1.1 (no h2c): podwiz falls back to pooled HTTP/1.1 and
+/// runs a whole doctor (parallel waves) through it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_url_through_kubectl_proxy_uses_http1() {
+    use std::io::BufRead as _;
+    let cp = ControlPlane::shared();
+    let mut proxy = cp
+        .kubectl_admin()
+        .args(["proxy", "--port=0", "--address=127.0.0.1"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("kubectl proxy");
+    let stdout = proxy.stdout.take().expect("stdout");
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("kubectl proxy's first line");
+    // "Starting to serve on 127.0.0.1:PORT"
+    let addr = line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    // Behind a delay proxy, so that the request waves are told apart reliably (see
+    // tests/round_trips.rs).
+    let delay = support::delay_proxy::DelayProxy::start(
+        addr.parse().expect("kubectl proxy address"),
+        std::time::Duration::from_millis(20),
+        std::time::Duration::from_secs(120),
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write(
+        dir.path(),
+        "config",
+        &kubeconfig(
+            &format!("    server: http://{}\n", delay.addr),
+            "    {}\n",
+            None,
+        ),
+    );
+    let ns = cp::fresh_namespace("h1");
+    let result = async {
+        let conn = client::connect(&args(&path), Some(&ns)).await?;
+        podwiz::cluster::doctor::run(&conn, None)
+            .await
+            .map(|r| (r, conn))
+    }
+    .await;
+    let _ = proxy.kill();
+    let _ = proxy.wait();
+    let (report, conn) = result.unwrap_or_else(|e| panic!("through kubectl proxy at {addr}: {e}"));
+    assert_eq!(report.modes.len(), podwiz::scenario::Mode::ALL.len());
+    // The first connection found no h2 and was dropped; the pool then dialed its own.
+    assert!(conn.trace.dials() >= 2, "{}", conn.trace.describe());
+    // The probe of `connect`, then doctor's two waves: the same waves as over HTTP/2.
+    assert_eq!(conn.trace.waves().len(), 3, "{}", conn.trace.timeline());
+}

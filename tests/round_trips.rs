@@ -5,6 +5,10 @@
 //! request sent after another was answered is one wave later.
 //!
 //! Round trips = 2 (TCP, then TLS 1.3 with the first flight of HTTP/2 right behind it) + waves.
+//!
+//! The requests go through a loopback delay proxy (20 ms each way): the requests of one wave
+//! leave within a few milliseconds of each other (more in a debug build on a busy machine), so
+//! without the delay a fast answer could arrive before the last request of its own wave left.
 
 mod support;
 
@@ -15,10 +19,17 @@ use podwiz::cluster::{client, context, doctor};
 use podwiz::scenario::{self, Fuse, Mode, Options, Platform};
 use support::control_plane as cp;
 
-/// A connection as the CLI makes it: no probe request.
+/// Each way, through the proxy.
+const DELAY: std::time::Duration = std::time::Duration::from_millis(20);
+
+fn delayed() -> std::path::PathBuf {
+    support::delay_proxy::delayed_admin_kubeconfig(DELAY)
+}
+
+/// A connection as the CLI makes it (no probe request), through the delay proxy.
 fn connection(namespace: Option<&str>) -> Connection {
     let args = ClusterArgs {
-        kubeconfig: Some(cp::admin_kubeconfig_path().to_path_buf()),
+        kubeconfig: Some(delayed()),
         context: None,
     };
     let (info, config) = context::load(&args, namespace).unwrap_or_else(|e| panic!("load: {e}"));
@@ -156,7 +167,7 @@ fn the_cli_sends_no_probe_request() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_podwiz"))
         .args(["apply", "rootful-priv", "-n", &ns, "--yes", "--wait", "0"])
         .arg("--kubeconfig")
-        .arg(cp::admin_kubeconfig_path())
+        .arg(delayed())
         .env("PODWIZ_REQUEST_TRACE", "1")
         .output()
         .expect("run podwiz");

@@ -7,6 +7,7 @@ pub mod client;
 pub mod context;
 pub mod doctor;
 pub mod error;
+pub mod fetch;
 pub mod transport;
 pub mod warnings;
 

@@ -486,6 +486,28 @@ impl RequestTrace {
         }
         out
     }
+
+    /// Every request with its send and answer time in ms after the first send (debugging).
+    pub fn timeline(&self) -> String {
+        let requests = self.requests();
+        let Some(start) = requests.iter().map(|r| r.sent).min() else {
+            return String::new();
+        };
+        let ms = |t: Instant| t.duration_since(start).as_secs_f64() * 1000.0;
+        requests
+            .iter()
+            .map(|r| {
+                format!(
+                    "{:8.2} {:>8} {}\n",
+                    ms(r.sent),
+                    r.answered
+                        .map(|a| format!("{:.2}", ms(a)))
+                        .unwrap_or_default(),
+                    r.line
+                )
+            })
+            .collect()
+    }
 }
 
 // ---- the service ---------------------------------------------------------------------------
@@ -503,7 +525,7 @@ enum State {
     Idle,
     H2(http2::SendRequest<Body>),
     /// The server did not offer h2 (or plain http): a pooled HTTP/1.1 client.
-    H1(hyper_util::client::legacy::Client<Dialer, Body>),
+    H1(Box<hyper_util::client::legacy::Client<Dialer, Body>>),
     /// The last dial failed at this instant; requests that waited for it get its error.
     Failed(Instant, TransportError),
 }
@@ -689,7 +711,7 @@ impl Transport {
         let client = hyper_util::client::legacy::Builder::new(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(90))
             .build(Dialer(self.clone()));
-        Ok(Route::H1(client))
+        Ok(Route::H1(Box::new(client)))
     }
 
     /// A hyper error as a [`TransportError`] when TLS is behind it, else unchanged.
@@ -754,7 +776,7 @@ fn chain(err: &(dyn std::error::Error + 'static)) -> String {
 
 enum Route {
     H2(http2::SendRequest<Body>),
-    H1(hyper_util::client::legacy::Client<Dialer, Body>),
+    H1(Box<hyper_util::client::legacy::Client<Dialer, Body>>),
 }
 
 impl tower::Service<Request<Body>> for Transport {

@@ -6,6 +6,7 @@ pub mod compare;
 pub mod completions;
 pub mod doctor;
 pub mod explain;
+pub mod explain_manifest;
 pub mod generate;
 pub mod modes;
 pub mod troubleshoot;

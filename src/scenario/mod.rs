@@ -5,11 +5,12 @@ mod build;
 mod bundle;
 mod mode;
 pub mod options;
+pub mod rewrite;
 pub mod validate;
 
 pub use build::{
-    CRIO_DEVICES_ANNOTATION, CRIO_USERNS_ANNOTATION, build, fuse_device_plugin,
-    generic_device_plugin, shell_quote,
+    CRIO_DEVICES_ANNOTATION, CRIO_USERNS_ANNOTATION, ROOTFUL_CAPS, ROOTFUL_STORAGE,
+    ROOTLESS_STORAGE, ROOTLESS_UID, build, fuse_device_plugin, generic_device_plugin, shell_quote,
 };
 pub use bundle::{Bundle, HostFile, HostStep, NodeScope, Object, UsageHint};
 pub use mode::{Mode, UnknownMode};

@@ -108,6 +108,18 @@ pub fn findings_for_pod(meta: &ObjectMeta, spec: &PodSpec, object_ref: &str) -> 
     findings_at(meta, spec, object_ref, "")
 }
 
+/// Findings for any pod template: `prefix` is the path from the object to the template with a
+/// trailing dot (`spec.template.`, `spec.jobTemplate.spec.template.`, `template.`, or empty for a
+/// Pod), `object_ref` names the object (`deployment/ci`).
+pub fn findings_for_template(
+    meta: &ObjectMeta,
+    spec: &PodSpec,
+    object_ref: &str,
+    prefix: &str,
+) -> Vec<Finding> {
+    findings_at(meta, spec, object_ref, prefix)
+}
+
 /// Findings for a whole Pod object, referenced as `pod/<name>`.
 pub fn findings_for_pod_object(pod: &Pod) -> Vec<Finding> {
     let empty = PodSpec::default();

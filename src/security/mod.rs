@@ -7,6 +7,7 @@ pub mod findings;
 pub mod pss;
 pub mod report;
 pub mod troubleshoot;
+pub mod workload;
 
 pub use assets::{Explanation, Scope};
 pub use compare::{CompareRow, rows as compare_rows};

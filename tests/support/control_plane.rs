@@ -42,6 +42,16 @@ pub const CLUSTER_NAME: &str = "envtest";
 pub const USER_NAME: &str = "alice";
 const BUILD_HINT: &str = "bash scripts/build-control-plane.sh";
 
+/// Opt-in kube-apiserver settings; [`ControlPlane::shared`] uses the defaults.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ControlPlaneOptions {
+    /// Serve a kubelet (tests/support/node.rs): a client certificate for the apiserver's calls to
+    /// the kubelet (exec, logs), kubelet addresses by `Hostname` (the node's hostname resolves to
+    /// loopback; its InternalIP must not be used), and no `TaintNodesByCondition` admission (no
+    /// kube-controller-manager would ever lift its `not-ready` taint).
+    pub for_kubelet: bool,
+}
+
 /// A running etcd + kube-apiserver pair.
 pub struct ControlPlane {
     run_dir: PathBuf,
@@ -60,7 +70,7 @@ impl ControlPlane {
     /// Panics with the reason (missing binaries, start-up failure with log tails).
     pub fn shared() -> &'static ControlPlane {
         static SHARED: OnceLock<Result<ControlPlane, String>> = OnceLock::new();
-        match SHARED.get_or_init(ControlPlane::start) {
+        match SHARED.get_or_init(|| ControlPlane::start_with(ControlPlaneOptions::default())) {
             Ok(cp) => cp,
             Err(msg) => panic!("{msg}"),
         }
@@ -143,7 +153,9 @@ impl ControlPlane {
         tail(&self.run_dir.join("etcd.log"), lines)
     }
 
-    fn start() -> Result<ControlPlane, String> {
+    /// A control plane of its own (not the shared one), started with `options` and stopped at
+    /// exit like the shared one. Errors carry the reason and log tails.
+    pub fn start_with(options: ControlPlaneOptions) -> Result<ControlPlane, String> {
         let bin_dir = bin_dir();
         let base = runs_base_dir();
         remove_stale_runs(&base);
@@ -160,7 +172,7 @@ impl ControlPlane {
                 .mode(0o700)
                 .create(&run_dir)
                 .map_err(|e| format!("control plane: create {}: {e}", run_dir.display()))?;
-            match Self::start_in(&bin_dir, run_dir.clone()) {
+            match Self::start_in(&bin_dir, run_dir.clone(), options) {
                 Ok(cp) => return Ok(cp),
                 Err(StartError::Fatal(msg)) => return Err(msg),
                 Err(StartError::Retry(msg)) => {
@@ -172,7 +184,11 @@ impl ControlPlane {
         Err(last_err)
     }
 
-    fn start_in(bin_dir: &Path, run_dir: PathBuf) -> Result<ControlPlane, StartError> {
+    fn start_in(
+        bin_dir: &Path,
+        run_dir: PathBuf,
+        options: ControlPlaneOptions,
+    ) -> Result<ControlPlane, StartError> {
         let fatal = |what: &str, e: &dyn std::fmt::Display| {
             StartError::Fatal(format!("control plane: {what}: {e}"))
         };
@@ -254,7 +270,11 @@ impl ControlPlane {
             .arg("--endpoint-reconciler-type=none")
             .arg("--service-cluster-ip-range=10.0.0.0/24")
             .arg("--allow-privileged=true")
-            .arg("--disable-admission-plugins=ServiceAccount")
+            .arg(if options.for_kubelet {
+                "--disable-admission-plugins=ServiceAccount,TaintNodesByCondition"
+            } else {
+                "--disable-admission-plugins=ServiceAccount"
+            })
             .arg("--authorization-mode=RBAC")
             .arg(format!("--service-account-issuer={server_url}/"))
             .arg(format!(
@@ -269,6 +289,24 @@ impl ControlPlane {
                 "--client-ca-file={}",
                 cert_dir.join("ca.crt").display()
             ));
+        if options.for_kubelet {
+            for (name, pem) in [
+                ("kubelet-client.crt", &pki.kubelet_client.0),
+                ("kubelet-client.key", &pki.kubelet_client.1),
+            ] {
+                write_private(&cert_dir.join(name), pem)
+                    .map_err(|e| fatal(&format!("write {name}"), &e))?;
+            }
+            api.arg("--kubelet-preferred-address-types=Hostname")
+                .arg(format!(
+                    "--kubelet-client-certificate={}",
+                    cert_dir.join("kubelet-client.crt").display()
+                ))
+                .arg(format!(
+                    "--kubelet-client-key={}",
+                    cert_dir.join("kubelet-client.key").display()
+                ));
+        }
         match spawn_logged(api, &run_dir.join("kube-apiserver.log")) {
             Ok(child) => children.push(child),
             Err(e) => {
@@ -293,7 +331,10 @@ impl ControlPlane {
             Ok(()) => Ok(cp),
             Err(err) => {
                 kill_all(&mut cp.children.lock().unwrap_or_else(|p| p.into_inner()));
-                *EXIT_CLEANUP.lock().unwrap_or_else(|p| p.into_inner()) = None;
+                EXIT_CLEANUP
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .retain(|c| c.run_dir != cp.run_dir);
                 Err(err)
             }
         }
@@ -644,8 +685,17 @@ fn tail(path: &Path, lines: usize) -> String {
     }
 }
 
-/// Spawns `cmd` from the keeper thread with stdout+stderr appended to `log`.
-fn spawn_logged(mut cmd: Command, log: &Path) -> io::Result<Child> {
+/// A free loopback TCP port (probed, then released: bind it soon).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("bind a free loopback port: {e}"))
+}
+
+/// Spawns `cmd` from the keeper thread with stdout+stderr written to `log`; the child gets
+/// SIGKILL when the test process dies.
+pub fn spawn_logged(mut cmd: Command, log: &Path) -> io::Result<Child> {
     let out = File::create(log)?;
     let err = out.try_clone()?;
     cmd.stdin(Stdio::null()).stdout(out).stderr(err);
@@ -710,7 +760,7 @@ struct ExitCleanup {
     run_dir: PathBuf,
 }
 
-static EXIT_CLEANUP: Mutex<Option<ExitCleanup>> = Mutex::new(None);
+static EXIT_CLEANUP: Mutex<Vec<ExitCleanup>> = Mutex::new(Vec::new());
 
 /// On a normal exit of the test binary (libtest returns or calls `exit`), kill the children
 /// and remove the run dir. Abnormal ends are covered by PDEATHSIG and `remove_stale_runs`.
@@ -719,7 +769,7 @@ fn register_exit_cleanup(run_dir: &Path, children: &[Child]) {
         let Ok(mut guard) = EXIT_CLEANUP.try_lock() else {
             return;
         };
-        if let Some(c) = guard.take() {
+        for c in guard.drain(..).rev() {
             for &pid in c.pids.iter().rev() {
                 // SAFETY: pids of our own, not yet reaped children.
                 unsafe {
@@ -731,10 +781,13 @@ fn register_exit_cleanup(run_dir: &Path, children: &[Child]) {
         }
     }
     static REGISTER: OnceLock<()> = OnceLock::new();
-    *EXIT_CLEANUP.lock().unwrap_or_else(|p| p.into_inner()) = Some(ExitCleanup {
-        pids: children.iter().map(|c| c.id() as libc::pid_t).collect(),
-        run_dir: run_dir.to_path_buf(),
-    });
+    EXIT_CLEANUP
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(ExitCleanup {
+            pids: children.iter().map(|c| c.id() as libc::pid_t).collect(),
+            run_dir: run_dir.to_path_buf(),
+        });
     REGISTER.get_or_init(|| {
         // SAFETY: registering a plain extern "C" fn.
         unsafe { libc::atexit(cleanup) };
@@ -752,6 +805,7 @@ struct Pki {
     sa_pub: String,
     admin: (String, String),
     user: (String, String),
+    kubelet_client: (String, String),
 }
 
 fn ca_params() -> CertificateParams {
@@ -817,6 +871,11 @@ impl Pki {
         Ok(Pki {
             admin: client_cert("admin", &["system:masters"], &issuer)?,
             user: client_cert(USER_NAME, &[], &issuer)?,
+            kubelet_client: client_cert(
+                "kube-apiserver-kubelet-client",
+                &["system:masters"],
+                &issuer,
+            )?,
             ca_cert,
             ca_key: ca_key_pem,
             serving_cert,

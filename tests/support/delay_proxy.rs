@@ -106,3 +106,29 @@ async fn pump(
     };
     tokio::join!(reader, writer);
 }
+
+/// The admin kubeconfig of the shared control plane with its server replaced by a delay proxy
+/// (`delay` each way, running for the rest of the test binary, at most 10 minutes). Tests that
+/// count request waves use it: a wave's requests leave within a few milliseconds of each
+/// other, and with every answer `2 × delay` away a late request of one wave is never mistaken
+/// for the next wave.
+pub fn delayed_admin_kubeconfig(delay: Duration) -> std::path::PathBuf {
+    use super::control_plane as cp;
+    static PATH: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        let upstream: SocketAddr = cp::server_url()
+            .trim_start_matches("https://")
+            .parse()
+            .expect("server address");
+        let proxy = DelayProxy::start(upstream, delay, Duration::from_secs(600));
+        let text = std::fs::read_to_string(cp::admin_kubeconfig_path()).expect("read kubeconfig");
+        let delayed = text.replace(cp::server_url(), &format!("https://{}", proxy.addr));
+        assert_ne!(text, delayed, "the server URL is in the kubeconfig");
+        let path = cp::ControlPlane::shared()
+            .run_dir()
+            .join(format!("delayed-{}.kubeconfig", std::process::id()));
+        std::fs::write(&path, delayed).expect("write delayed kubeconfig");
+        path
+    })
+    .clone()
+}

@@ -3,3 +3,4 @@
 pub mod cluster_fixtures;
 pub mod control_plane;
 pub mod delay_proxy;
+pub mod node;
