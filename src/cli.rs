@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::scenario::{Fuse, Mode, Options, Platform, Selinux, Storage, Userns, UsernsShape};
+use crate::scenario::{Fuse, Kind, Mode, Options, Platform, Selinux, Storage, Userns, UsernsShape};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -154,6 +154,12 @@ pub struct ModeArgs {
     /// Also emit the Namespace, labelled with the Pod Security level the pod needs
     #[arg(long)]
     pub create_namespace: bool,
+    /// What runs the pod: pod | job (a CI build) | deployment (a build service) | statefulset | cronjob; Pod Security and findings are judged on the pod template [default: pod]
+    #[arg(long, value_name = "KIND", value_parser = PossibleValuesParser::new(Kind::WORDS).try_map(|s| s.parse::<Kind>()))]
+    pub kind: Option<Kind>,
+    /// The CronJob's schedule in cron syntax (--kind cronjob) [default: "0 3 * * *"]
+    #[arg(long, value_name = "CRON")]
+    pub schedule: Option<String>,
     /// Start from the article's own variant choices (explicit flags still win)
     #[arg(long)]
     pub article: bool,
@@ -189,6 +195,8 @@ impl ModeArgs {
             selinux: self.selinux.or(base.selinux),
             platform: self.platform.or(base.platform),
             create_namespace: self.create_namespace,
+            kind: self.kind,
+            schedule: self.schedule.clone(),
         }
     }
 }
@@ -208,6 +216,9 @@ pub struct GenerateArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "A manifest you already run: podwiz explain -f FILE|- or podwiz explain TYPE/NAME [-n NS] (podwiz explain -f - --help lists their flags)."
+)]
 pub struct ExplainArgs {
     #[command(flatten)]
     pub mode: ModeArgs,
@@ -223,9 +234,12 @@ pub struct CompareArgs {
 
 #[derive(Debug, Args)]
 pub struct TroubleshootArgs {
-    /// The error message, or - to read it from standard input
+    /// The error message or log, or - to read it from standard input
     #[arg(value_name = "TEXT")]
     pub text: Vec<String>,
+    /// text, or json: {diagnosis, why, causes, ruled_out, lines, pod}
+    #[arg(short, long, value_enum, default_value_t = TextOrJson::Text)]
+    pub output: TextOrJson,
 }
 
 #[derive(Debug, Args)]
@@ -410,5 +424,35 @@ pub fn manifest_form(args: &[std::ffi::OsString]) -> Form {
             Form::Review
         }
         _ => Form::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(line: &str) -> Form {
+        let args: Vec<std::ffi::OsString> = line.split_whitespace().map(Into::into).collect();
+        manifest_form(&args)
+    }
+
+    #[test]
+    fn manifest_forms_are_told_apart_from_modes() {
+        assert_eq!(form("explain -f pod.yaml"), Form::ExplainManifest);
+        assert_eq!(form("explain -f - -o json"), Form::ExplainManifest);
+        assert_eq!(form("explain --filename=pod.yaml"), Form::ExplainManifest);
+        assert_eq!(form("explain deploy/ci -n ci"), Form::ExplainManifest);
+        assert_eq!(form("explain -n ci po/x"), Form::ExplainManifest);
+        assert_eq!(form("explain rootful-priv"), Form::Other);
+        assert_eq!(
+            form("explain --image quay.io/podman/stable rootful-priv"),
+            Form::Other
+        );
+        assert_eq!(form("explain userns -- tail -f /dev/null"), Form::Other);
+        assert_eq!(form("generate remote -o json"), Form::Other);
+        assert_eq!(form("-f pod.yaml"), Form::Review);
+        assert_eq!(form("--kubeconfig /tmp/kc"), Form::Other);
+        assert_eq!(form("--theme dark"), Form::Other);
+        assert_eq!(form("deploy/ci"), Form::Review);
     }
 }

@@ -10,7 +10,8 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use k8s_openapi::api::apps::v1::DaemonSet;
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
+use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{Namespace, Pod, ServiceAccount};
 use k8s_openapi::api::rbac::v1::RoleBinding;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -110,6 +111,12 @@ async fn server_meta(client: &kube::Client, object: &Object) -> Option<ObjectMet
         }
         Object::DaemonSet(_) => get(Api::<DaemonSet>::namespaced(client.clone(), ns), name).await,
         Object::Pod(_) => get(Api::<Pod>::namespaced(client.clone(), ns), name).await,
+        Object::Job(_) => get(Api::<Job>::namespaced(client.clone(), ns), name).await,
+        Object::Deployment(_) => get(Api::<Deployment>::namespaced(client.clone(), ns), name).await,
+        Object::StatefulSet(_) => {
+            get(Api::<StatefulSet>::namespaced(client.clone(), ns), name).await
+        }
+        Object::CronJob(_) => get(Api::<CronJob>::namespaced(client.clone(), ns), name).await,
     }
     .unwrap_or_else(|e| panic!("read back {}: {e}", object.reference()))
 }

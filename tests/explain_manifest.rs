@@ -436,3 +436,132 @@ fn bad_input_is_a_one_line_error_with_exit_2() {
     let out = podwiz(&["explain", "-f", "-"], Some(&vec![b'a'; 50 * 1024 * 1024]));
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// The ci-agent pod spec as the template of every kind that has one.
+fn every_kind() -> String {
+    let yaml = std::fs::read_to_string(CI_AGENT).expect("fixture");
+    let pod = podwiz::manifest::read_manifests(yaml.as_bytes())
+        .expect("reads")
+        .workloads[0]
+        .to_value();
+    let spec = pod["spec"].clone();
+    let template = serde_json::json!({"metadata": {"labels": {"app": "a"}}, "spec": spec});
+    let mut job_template = template.clone();
+    job_template["spec"]["restartPolicy"] = "Never".into();
+    let selector = serde_json::json!({"matchLabels": {"app": "a"}});
+    let docs = [
+        serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": spec}),
+        serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"}, "spec": {"selector": selector, "template": template}}),
+        serde_json::json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "s"}, "spec": {"selector": selector, "serviceName": "s", "template": template}}),
+        serde_json::json!({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "ds"}, "spec": {"selector": selector, "template": template}}),
+        serde_json::json!({"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "rs"}, "spec": {"selector": selector, "template": template}}),
+        serde_json::json!({"apiVersion": "v1", "kind": "ReplicationController", "metadata": {"name": "rc"}, "spec": {"selector": {"app": "a"}, "template": template}}),
+        serde_json::json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "j"}, "spec": {"template": job_template}}),
+        serde_json::json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "cj"}, "spec": {"schedule": "@daily", "jobTemplate": {"spec": {"template": job_template}}}}),
+        serde_json::json!({"apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": "pt"}, "template": template}),
+    ];
+    docs.iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join("\n---\n")
+}
+
+#[test]
+fn every_pod_template_kind_is_read_judged_and_rewritten() {
+    let input = every_kind();
+    let report = json(
+        &["explain", "-f", "-", "-o", "json"],
+        Some(input.as_bytes()),
+    );
+    let objects = report["objects"].as_array().expect("objects");
+    let kinds: Vec<&str> = objects
+        .iter()
+        .map(|o| o["kind"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "Pod",
+            "Deployment",
+            "StatefulSet",
+            "DaemonSet",
+            "ReplicaSet",
+            "ReplicationController",
+            "Job",
+            "CronJob",
+            "PodTemplate"
+        ]
+    );
+    for o in objects {
+        let kind = o["kind"].as_str().unwrap_or_default();
+        let prefix = match kind {
+            "Pod" => "spec.",
+            "PodTemplate" => "template.spec.",
+            "CronJob" => "spec.jobTemplate.spec.template.spec.",
+            _ => "spec.template.spec.",
+        };
+        assert_eq!(o["mode"]["id"], "remote", "{kind}");
+        assert_eq!(o["pss"]["level"], "privileged", "{kind}");
+        for f in o["findings"].as_array().expect("findings") {
+            let field = f["field"].as_str().unwrap_or_default();
+            assert!(field.starts_with(prefix), "{kind}: {field}");
+        }
+        assert_eq!(o["suggestion"]["mode"], "rootless-no-priv", "{kind}");
+        assert_eq!(o["suggestion"]["level"], "baseline", "{kind}");
+        assert_eq!(o["suggestion"]["manifest"]["kind"], kind);
+    }
+    // The rewrite of all nine reads back as nine objects already in the safer shape.
+    let suggested = ok(&podwiz(
+        &["explain", "-f", "-", "--suggest"],
+        Some(input.as_bytes()),
+    ));
+    let again = json(
+        &["explain", "-f", "-", "-o", "json"],
+        Some(suggested.as_bytes()),
+    );
+    let again = again["objects"].as_array().expect("objects");
+    assert_eq!(again.len(), 9);
+    for o in again {
+        assert_eq!(o["mode"]["id"], "rootless-no-priv", "{}", o["kind"]);
+        assert_eq!(o["suggestion"], Value::Null, "{}", o["kind"]);
+        assert_eq!(o["pss"]["level"], "baseline");
+    }
+}
+
+/// The README's `explain -f` example is what the binary prints today.
+#[test]
+fn readme_shows_the_current_explain_output() {
+    let readme = std::fs::read_to_string("README.md").expect("README.md");
+    let block = |name: &str, fence: &str| {
+        let start = format!("<!-- {name}:start -->\n```{fence}\n");
+        let end = format!("```\n<!-- {name}:end -->");
+        let from = readme
+            .find(&start)
+            .unwrap_or_else(|| panic!("README lacks {start}"))
+            + start.len();
+        let to = from
+            + readme[from..]
+                .find(&end)
+                .unwrap_or_else(|| panic!("README lacks {end}"));
+        readme[from..to].to_string()
+    };
+    assert_eq!(
+        block("explain-ci-agent", "text"),
+        ok(&podwiz(&["explain", "-f", CI_AGENT], None)),
+        "README.md's explain example is stale: paste `podwiz explain -f {CI_AGENT}`"
+    );
+    assert_eq!(
+        block("diff-ci-agent", "diff"),
+        ok(&podwiz(&["explain", "-f", CI_AGENT, "--diff"], None)),
+        "README.md's --diff example is stale"
+    );
+}
+
+#[test]
+fn the_wizard_form_says_it_cannot_open_a_manifest_yet() {
+    let out = podwiz(&["-f", CI_AGENT], None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("use podwiz explain -f FILE"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1);
+}

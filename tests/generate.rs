@@ -33,6 +33,10 @@ fn parse_like(object: &Object, doc: &str) -> Object {
         Object::RoleBinding(_) => Object::RoleBinding(parse::<RoleBinding>(doc)),
         Object::DaemonSet(_) => Object::DaemonSet(parse::<DaemonSet>(doc)),
         Object::Pod(_) => Object::Pod(parse::<Pod>(doc)),
+        Object::Job(_) => Object::Job(parse(doc)),
+        Object::Deployment(_) => Object::Deployment(parse(doc)),
+        Object::StatefulSet(_) => Object::StatefulSet(parse(doc)),
+        Object::CronJob(_) => Object::CronJob(parse(doc)),
     }
 }
 

@@ -167,6 +167,12 @@ proptest! {
         exercise(&apply(base.as_bytes().to_vec(), &mutations));
     }
 
+}
+
+proptest! {
+    // Each case parses up to ~12 MB of indentation: a few dozen cases cover the range.
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
     #[test]
     fn deep_nesting_is_refused_not_recursed(depth in 65usize..5000, flow in any::<bool>()) {
         let text = if flow {

@@ -89,9 +89,14 @@ async fn openshift_bundle_into_a_new_namespace_is_five_waves_on_one_connection()
     assert_eq!(conn.trace.dials(), 1, "one connection");
     let waves = waves(&conn);
     let shape: Vec<usize> = waves.iter().map(Vec::len).collect();
-    // 1: GET + dry-run PATCH of all five; 2: Namespace; 3: dry-run of the three objects inside
-    // it; 4: ServiceAccount, RoleBinding, DaemonSet; 5: the Pod.
-    assert_eq!(shape, vec![10, 1, 3, 3, 1], "{waves:#?}");
+    // 1: GET + dry-run PATCH of all five, and the dry-run of the pod the DaemonSet creates;
+    // 2: Namespace; 3: dry-run of the three objects inside it; 4: ServiceAccount, RoleBinding,
+    // DaemonSet; 5: the Pod.
+    assert_eq!(shape, vec![11, 1, 3, 3, 1], "{waves:#?}");
+    assert!(
+        waves[0].contains(&"POST /api/v1/namespaces/kube-system/pods".to_string()),
+        "{waves:#?}"
+    );
     assert!(
         waves[1][0].starts_with("PATCH /api/v1/namespaces/"),
         "{waves:#?}"

@@ -28,10 +28,13 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use futures::future::join_all;
 use http::{Method, Request};
-use k8s_openapi::api::apps::v1::DaemonSet;
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
+use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{Namespace, Pod, ServiceAccount};
 use k8s_openapi::api::rbac::v1::RoleBinding;
-use kube::api::{Api, DeleteParams, Patch, PatchParams, WatchEvent, WatchParams};
+use kube::api::{
+    Api, DeleteParams, ListParams, Patch, PatchParams, PostParams, WatchEvent, WatchParams,
+};
 use kube::client::Body;
 use serde::Serialize;
 use tokio::sync::mpsc::UnboundedSender;
@@ -40,6 +43,7 @@ use super::client::Connection;
 use super::context::ContextInfo;
 use super::error::one_line;
 use super::warnings::parse_warning_header;
+use crate::scenario::workload::{self, NAME_LABEL};
 use crate::scenario::{Bundle, Mode, Object, UsageHint};
 
 /// The field manager of every write.
@@ -80,11 +84,17 @@ impl ApplyPlan {
             .map(|u| UsageHint {
                 title: u.title.clone(),
                 command: if bundle.options.namespace.is_none() {
-                    u.command.replacen(
-                        "kubectl exec -it",
-                        &format!("kubectl exec -n {namespace} -it"),
-                        1,
-                    )
+                    u.command
+                        .replacen(
+                            "kubectl exec -it",
+                            &format!("kubectl exec -n {namespace} -it"),
+                            1,
+                        )
+                        .replacen(
+                            "kubectl create job",
+                            &format!("kubectl create -n {namespace} job"),
+                            1,
+                        )
                 } else {
                     u.command.clone()
                 },
@@ -104,11 +114,10 @@ impl ApplyPlan {
         self.objects.get(index).map(label).unwrap_or_default()
     }
 
-    /// Index of the Pod, if any.
+    /// Index of the object that runs the pod: the Pod, or the Job, Deployment, StatefulSet or
+    /// CronJob whose template it is.
     pub fn pod_index(&self) -> Option<usize> {
-        self.objects
-            .iter()
-            .position(|o| matches!(o, Object::Pod(_)))
+        self.objects.iter().position(Object::is_workload)
     }
 
     /// The confirmation text: context, server, namespace and every object (several lines, no
@@ -169,6 +178,22 @@ fn with_namespace(object: Object, ns: &str) -> Object {
         Object::Pod(mut o) => {
             fill(&mut o.metadata.namespace);
             Object::Pod(o)
+        }
+        Object::Job(mut o) => {
+            fill(&mut o.metadata.namespace);
+            Object::Job(o)
+        }
+        Object::Deployment(mut o) => {
+            fill(&mut o.metadata.namespace);
+            Object::Deployment(o)
+        }
+        Object::StatefulSet(mut o) => {
+            fill(&mut o.metadata.namespace);
+            Object::StatefulSet(o)
+        }
+        Object::CronJob(mut o) => {
+            fill(&mut o.metadata.namespace);
+            Object::CronJob(o)
         }
     }
 }
@@ -584,6 +609,22 @@ macro_rules! typed {
                 let $api: Api<Pod> = Api::namespaced(client.clone(), ns_of(&$k.metadata));
                 $body
             }
+            Object::Job($k) => {
+                let $api: Api<Job> = Api::namespaced(client.clone(), ns_of(&$k.metadata));
+                $body
+            }
+            Object::Deployment($k) => {
+                let $api: Api<Deployment> = Api::namespaced(client.clone(), ns_of(&$k.metadata));
+                $body
+            }
+            Object::StatefulSet($k) => {
+                let $api: Api<StatefulSet> = Api::namespaced(client.clone(), ns_of(&$k.metadata));
+                $body
+            }
+            Object::CronJob($k) => {
+                let $api: Api<CronJob> = Api::namespaced(client.clone(), ns_of(&$k.metadata));
+                $body
+            }
         }
     }};
 }
@@ -732,6 +773,17 @@ pub fn conflict_message(status: &kube::core::Status) -> Option<String> {
 
 // ---- apply ---------------------------------------------------------------------------------
 
+/// The dry-run of the Pod a workload's controller would create.
+enum PodsCheck {
+    /// A Pod, or an object without a pod template: nothing to check.
+    NotAWorkload,
+    Admitted,
+    /// Pod Security would reject the pods (the error carries the API server's message).
+    Rejected(kube::Error),
+    /// The check itself could not run (a note for the user).
+    Unchecked(String),
+}
+
 struct Shared<'a> {
     conn: &'a Connection,
     plan: &'a ApplyPlan,
@@ -789,9 +841,55 @@ impl Shared<'_> {
         let object = self.object(index);
         let params = self.params.clone().dry_run();
         let path = path_of(&self.client, object);
-        let result = patch(&self.client, object, &params).await;
-        let warnings = self.tap.take(&path, true);
-        result.map(|_| warnings)
+        // Both at once: the pods check does not wait for the object's own dry-run (one wave;
+        // its answer is dropped when the object itself is rejected).
+        let (result, pods) = futures::join!(
+            patch(&self.client, object, &params),
+            self.pods_check(object)
+        );
+        let mut warnings = self.tap.take(&path, true);
+        result?;
+        match pods {
+            PodsCheck::Admitted | PodsCheck::NotAWorkload => {}
+            PodsCheck::Unchecked(note) => warnings.push(note),
+            PodsCheck::Rejected(e) => return Err(e),
+        }
+        Ok(warnings)
+    }
+
+    /// Pod Security admission only *warns* about a workload's template; it rejects the pods
+    /// the controller creates later, and nobody sees it but the controller's events. So the
+    /// Pod a controller would create is dry-run too (`POST pods?dryRun=All`).
+    async fn pods_check(&self, object: &Object) -> PodsCheck {
+        let Some(pod) = workload::controller_pod(object) else {
+            return PodsCheck::NotAWorkload;
+        };
+        let api: Api<Pod> = Api::namespaced(self.client.clone(), ns_of(&pod.metadata));
+        let params = PostParams {
+            dry_run: true,
+            field_manager: Some(FIELD_MANAGER.to_string()),
+        };
+        match api.create(&params, &pod).await {
+            Ok(_) => PodsCheck::Admitted,
+            Err(kube::Error::Api(status))
+                if status.code == 403 && status.message.contains("violates PodSecurity") =>
+            {
+                let mut status = *status;
+                status.message = format!(
+                    "the pods this {} creates would be rejected: {}",
+                    object.kind(),
+                    status.message
+                );
+                PodsCheck::Rejected(kube::Error::Api(Box::new(status)))
+            }
+            // RBAC that allows the workload but not pods, an admission webhook, a missing
+            // ServiceAccount...: not a verdict on the template, so say it and carry on.
+            Err(e) => PodsCheck::Unchecked(format!(
+                "podwiz could not dry-run the pod this {} creates: {}",
+                object.kind(),
+                one_line(&e.to_string())
+            )),
+        }
     }
 
     /// Dry-run of a deferred object, after its namespace was created.
@@ -1071,9 +1169,8 @@ async fn run(s: &Shared<'_>, opts: &ApplyOptions) -> Result<ApplyReport, ApplyEr
     let accounts: Vec<usize> = (0..n)
         .filter(|&i| matches!(s.object(i), Object::ServiceAccount(_)))
         .collect();
-    let pods: Vec<usize> = (0..n)
-        .filter(|&i| matches!(s.object(i), Object::Pod(_)))
-        .collect();
+    // The Pod or the workload that creates it: after the ServiceAccount it runs as.
+    let pods: Vec<usize> = (0..n).filter(|&i| s.object(i).is_workload()).collect();
     let others: Vec<usize> = (0..n)
         .filter(|i| !namespaces.contains(i) && !accounts.contains(i) && !pods.contains(i))
         .collect();
@@ -1126,7 +1223,80 @@ fn report(s: &Shared<'_>, dry_run: bool, pod: Option<PodStatus>) -> ApplyReport 
     }
 }
 
-/// Watches the Pod until it runs, ends, or `wait` runs out; sends a PodPhase event per change.
+/// Which pod to watch: a Pod by name, or the newest pod of a workload, by its label.
+enum Watched {
+    Name(String),
+    Selector {
+        selector: String,
+        kind: &'static str,
+    },
+}
+
+impl Watched {
+    fn of(object: &Object) -> Watched {
+        match object {
+            Object::Pod(_) => Watched::Name(object.name().to_string()),
+            _ => Watched::Selector {
+                selector: format!("{NAME_LABEL}={}", object.name()),
+                kind: object.kind(),
+            },
+        }
+    }
+
+    /// The pod now (None: a workload without a pod yet) and the resourceVersion to watch from.
+    async fn current(&self, api: &Api<Pod>) -> Result<(Option<Pod>, String), kube::Error> {
+        match self {
+            Watched::Name(name) => {
+                let pod = api.get(name).await?;
+                let rv = pod.metadata.resource_version.clone().unwrap_or_default();
+                Ok((Some(pod), rv))
+            }
+            Watched::Selector { selector, .. } => {
+                let list = api.list(&ListParams::default().labels(selector)).await?;
+                let rv = list.metadata.resource_version.clone().unwrap_or_default();
+                let newest = list.items.into_iter().max_by(|a, b| {
+                    a.metadata
+                        .creation_timestamp
+                        .cmp(&b.metadata.creation_timestamp)
+                });
+                Ok((newest, rv))
+            }
+        }
+    }
+
+    fn params(&self, timeout: u32) -> WatchParams {
+        let params = match self {
+            Watched::Name(name) => WatchParams::default().fields(&format!("metadata.name={name}")),
+            Watched::Selector { selector, .. } => WatchParams::default().labels(selector),
+        };
+        params.timeout(timeout)
+    }
+
+    /// The status while a workload has no pod: its controller has not made one (yet).
+    fn no_pod(&self) -> PodStatus {
+        let kind = match self {
+            Watched::Selector { kind, .. } => kind.to_ascii_lowercase(),
+            Watched::Name(_) => "pod".to_string(),
+        };
+        let detail = if kind == "cronjob" {
+            "no pod yet: the CronJob runs on its schedule (kubectl create job --from=cronjob/NAME starts one now)".to_string()
+        } else {
+            format!(
+                "no pod yet: the {kind} controller has not created one (is kube-controller-manager running? kubectl describe {kind} shows why)"
+            )
+        };
+        PodStatus {
+            phase: "Pending".into(),
+            node: None,
+            detail: Some(detail),
+            final_: false,
+            timed_out: false,
+        }
+    }
+}
+
+/// Watches the Pod (or a workload's newest pod) until it runs, ends, or `wait` runs out; sends a
+/// PodPhase event per change.
 async fn watch_pod(s: &Shared<'_>, index: usize, wait: Duration) -> PodStatus {
     let deadline = Instant::now() + wait;
     let object = s.object(index);
@@ -1134,7 +1304,7 @@ async fn watch_pod(s: &Shared<'_>, index: usize, wait: Duration) -> PodStatus {
         s.client.clone(),
         object.namespace().unwrap_or(&s.plan.namespace),
     );
-    let name = object.name().to_string();
+    let watched = Watched::of(object);
     let mut last: Option<PodStatus> = None;
     let emit = |status: PodStatus, last: &mut Option<PodStatus>| {
         if last.as_ref() != Some(&status) {
@@ -1146,8 +1316,8 @@ async fn watch_pod(s: &Shared<'_>, index: usize, wait: Duration) -> PodStatus {
     };
     loop {
         let remaining = deadline.saturating_duration_since(Instant::now());
-        let pod = match tokio::time::timeout(remaining, api.get(&name)).await {
-            Ok(Ok(pod)) => pod,
+        let (pod, rv) = match tokio::time::timeout(remaining, watched.current(&api)).await {
+            Ok(Ok(found)) => found,
             Ok(Err(e)) => {
                 let status = PodStatus {
                     phase: "Unknown".into(),
@@ -1163,7 +1333,7 @@ async fn watch_pod(s: &Shared<'_>, index: usize, wait: Duration) -> PodStatus {
             }
             Err(_) => break,
         };
-        let status = PodStatus::of(&pod);
+        let status = pod.as_ref().map_or_else(|| watched.no_pod(), PodStatus::of);
         if status.settled() {
             let status = PodStatus {
                 final_: true,
@@ -1177,11 +1347,9 @@ async fn watch_pod(s: &Shared<'_>, index: usize, wait: Duration) -> PodStatus {
         if remaining.is_zero() {
             break;
         }
-        let rv = pod.metadata.resource_version.clone().unwrap_or_default();
-        let params = WatchParams::default()
-            .fields(&format!("metadata.name={name}"))
-            .timeout(remaining.as_secs().clamp(1, 25) as u32);
-        let watched = tokio::time::timeout(remaining, async {
+        let params = watched.params(remaining.as_secs().clamp(1, 25) as u32);
+        let by_name = matches!(watched, Watched::Name(_));
+        let result = tokio::time::timeout(remaining, async {
             let mut stream = api.watch(&params, &rv).await?.boxed();
             while let Some(event) = stream.next().await {
                 match event? {
@@ -1192,7 +1360,7 @@ async fn watch_pod(s: &Shared<'_>, index: usize, wait: Duration) -> PodStatus {
                         }
                         emit(status, &mut last);
                     }
-                    WatchEvent::Deleted(_) => {
+                    WatchEvent::Deleted(_) if by_name => {
                         return Ok(Some(PodStatus {
                             phase: "Deleted".into(),
                             node: None,
@@ -1201,6 +1369,8 @@ async fn watch_pod(s: &Shared<'_>, index: usize, wait: Duration) -> PodStatus {
                             timed_out: false,
                         }));
                     }
+                    // A workload's pod went away: its controller makes the next one; look again.
+                    WatchEvent::Deleted(_) => return Ok(None),
                     WatchEvent::Bookmark(_) => {}
                     // 410 Gone and friends: GET again and re-watch.
                     WatchEvent::Error(_) => return Ok(None),
@@ -1209,7 +1379,7 @@ async fn watch_pod(s: &Shared<'_>, index: usize, wait: Duration) -> PodStatus {
             Ok::<_, kube::Error>(None)
         })
         .await;
-        match watched {
+        match result {
             Err(_) => break,
             Ok(Ok(Some(status))) => {
                 let status = PodStatus {

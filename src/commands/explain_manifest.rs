@@ -360,7 +360,13 @@ fn object_text(out: &mut String, o: &WorkloadReport, source: &Source) {
         Some(s) => {
             out.push_str(&format!(
                 "  {}\n",
-                label("safer_heading", &[("mode", s.mode.id())])
+                match s.userns_shape {
+                    Some(shape) => label(
+                        "safer_heading_shape",
+                        &[("mode", s.mode.id()), ("shape", shape.as_str())]
+                    ),
+                    None => label("safer_heading", &[("mode", s.mode.id())]),
+                }
             ));
             out.push_str(&format!(
                 "    {}\n",

@@ -1,15 +1,19 @@
-//! `podwiz troubleshoot [TEXT | -]`: name the known cause of an error message.
+//! `podwiz troubleshoot [TEXT | -] [-o text|json]`: the causes of an error message, ranked,
+//! with why the first one wins.
 
 use std::io::Read;
 use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::cli::TroubleshootArgs;
+use crate::cli::{TextOrJson, TroubleshootArgs};
 use crate::exit::{self, UsageError};
 use crate::security::assets::label;
 use crate::security::compare::wrap;
-use crate::security::{Diagnosis, diagnose, explain_choice};
+use crate::security::troubleshoot::{Analysis, PodFacts, ReadLine, analyze};
+use crate::security::{Diagnosis, explain_choice};
+
+const WIDTH: usize = 100;
 
 pub fn run(args: &TroubleshootArgs) -> anyhow::Result<ExitCode> {
     let text = match args.text.as_slice() {
@@ -24,23 +28,45 @@ pub fn run(args: &TroubleshootArgs) -> anyhow::Result<ExitCode> {
         }
         words => words.join(" "),
     };
-    match diagnose(&text) {
-        Some(diagnosis) => {
-            crate::exit::print(&render(&diagnosis))?;
-            Ok(ExitCode::SUCCESS)
+    let pod: Option<PodFacts> = None;
+    let analysis = analyze(&text, pod.as_ref());
+    let found = analysis.first().is_some();
+    match args.output {
+        TextOrJson::Json => {
+            let json = serde_json::to_string_pretty(&json(&analysis))? + "\n";
+            crate::exit::print(&json)?;
         }
-        None => {
-            eprintln!("{}", label("troubleshoot_unknown"));
-            Ok(ExitCode::from(exit::FAILURE))
+        TextOrJson::Text if found => {
+            crate::exit::print(&render_analysis(&analysis))?;
         }
+        TextOrJson::Text => eprintln!("{}", label("troubleshoot_unknown")),
     }
+    Ok(if found {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(exit::FAILURE)
+    })
+}
+
+/// The JSON document: `diagnosis` (the first cause, or null), `why` (why it wins), `causes`
+/// (every cause that fits, ranked, with `score` and `reasons`), `ruled_out`, `lines` (the lines
+/// read, with their operations, errno and mount flags) and `pod` (the pod's facts, or null).
+pub fn json(a: &Analysis) -> serde_json::Value {
+    serde_json::json!({
+        "diagnosis": a.first().map(|c| &c.diagnosis),
+        "why": a.why_first(),
+        "causes": a.causes,
+        "ruled_out": a.ruled_out,
+        "lines": a.lines,
+        "pod": a.pod,
+    })
 }
 
 /// The diagnosis as text: error, cause, fix, what avoids it (with the choice's title), source.
 pub fn render(d: &Diagnosis) -> String {
     let mut out = String::new();
     let field = |out: &mut String, key: &str, value: &str| {
-        out.push_str(&wrap(&format!("{}: {value}", label(key)), 100, "  "));
+        out.push_str(&wrap(&format!("{}: {value}", label(key)), WIDTH, "  "));
     };
     field(
         &mut out,
@@ -53,9 +79,91 @@ pub fn render(d: &Diagnosis) -> String {
         out.push_str(&format!("{}:\n", label("troubleshoot_avoided_by")));
         for key in &d.avoided_by {
             let title = explain_choice(key).map(|e| e.title.as_str()).unwrap_or("");
-            out.push_str(&wrap(&format!("  - {key}: {title}"), 100, "    "));
+            out.push_str(&wrap(&format!("  - {key}: {title}"), WIDTH, "    "));
         }
     }
     field(&mut out, "troubleshoot_source", &d.source);
+    out
+}
+
+/// One line read: `line 3: mount, mount-bind; EACCES (Permission denied); flags 0x1000 = MS_BIND`.
+fn describe_line(l: &ReadLine) -> String {
+    let mut parts = vec![format!("line {}", l.line.number)];
+    let mut what = Vec::new();
+    if !l.parsed.operations.is_empty() {
+        what.push(l.parsed.operations.join(", "));
+    }
+    if let Some(fs) = &l.parsed.filesystem {
+        what.push(format!("filesystem {fs}"));
+    }
+    if let Some(flags) = &l.parsed.mount_flags {
+        what.push(format!(
+            "flags {:#x} = {}",
+            flags.value,
+            flags.names.join("|")
+        ));
+    }
+    if let Some(e) = l.parsed.errno {
+        what.push(format!("{} ({})", e.name, e.text));
+    }
+    if !what.is_empty() {
+        parts.push(what.join("; "));
+    }
+    format!("{}: {}", parts.join(" "), l.line.message)
+}
+
+/// The first cause ([`render`]), then what was read, why it wins, the other causes that fit and
+/// what was ruled out.
+pub fn render_analysis(a: &Analysis) -> String {
+    let Some(first) = a.first() else {
+        return String::new();
+    };
+    let mut out = render(&first.diagnosis);
+    let list = |out: &mut String, heading: &str, items: &[String]| {
+        if items.is_empty() {
+            return;
+        }
+        out.push_str(&format!("{heading}:\n"));
+        for item in items {
+            out.push_str(&wrap(&format!("  - {item}"), WIDTH, "    "));
+        }
+    };
+    let read: Vec<String> = a.lines.iter().map(describe_line).collect();
+    list(&mut out, label("troubleshoot_read"), &read);
+    if let Some(pod) = &a.pod {
+        let mut facts = vec![format!("container {}", pod.container)];
+        for name in PodFacts::NAMES {
+            if pod.get(name) == Some(true) {
+                facts.push(name.to_string());
+            }
+        }
+        list(&mut out, label("troubleshoot_pod"), &[facts.join(", ")]);
+    }
+    list(&mut out, label("troubleshoot_why_first"), &a.why_first());
+    if a.causes.len() > 1 {
+        out.push_str(&format!("{}:\n", label("troubleshoot_others")));
+        for (i, c) in a.causes.iter().enumerate().skip(1) {
+            out.push_str(&wrap(
+                &format!(
+                    "  {}. {} (weight {}): {}",
+                    i + 1,
+                    c.diagnosis.id,
+                    c.score,
+                    c.diagnosis.cause
+                ),
+                WIDTH,
+                "     ",
+            ));
+            for reason in &c.reasons {
+                out.push_str(&wrap(&format!("     - {reason}"), WIDTH, "       "));
+            }
+        }
+    }
+    let ruled: Vec<String> = a
+        .ruled_out
+        .iter()
+        .map(|r| format!("{}: {}", r.id, r.reason))
+        .collect();
+    list(&mut out, label("troubleshoot_ruled_out"), &ruled);
     out
 }

@@ -12,7 +12,7 @@ use k8s_openapi::api::rbac::v1::{RoleBinding, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
-use super::options::{Fuse, Platform, Resolved, Selinux, Storage, Userns, UsernsShape};
+use super::options::{Fuse, Kind, Platform, Resolved, Selinux, Storage, Userns, UsernsShape};
 use super::{Bundle, HostFile, HostStep, Mode, NodeScope, OptionError, Options, UsageHint};
 use crate::security::pss;
 
@@ -544,12 +544,32 @@ fn usage(mode: Mode, o: &Resolved) -> Vec<UsageHint> {
         .as_ref()
         .map(|ns| format!(" -n {ns}"))
         .unwrap_or_default();
-    let exec = format!("kubectl exec{namespace} -it {} --", o.name);
     let hint = |title: &str, command: String| UsageHint {
         title: title.into(),
         command,
     };
-    let mut hints = vec![hint("Open a shell in the pod", format!("{exec} sh"))];
+    let mut hints = Vec::new();
+    // kubectl exec picks a pod of a Job, Deployment or StatefulSet by TYPE/NAME; a CronJob has
+    // no pod until it runs, so start a run by hand first.
+    let target = match o.kind {
+        Kind::Pod => o.name.clone(),
+        Kind::Job => format!("job/{}", o.name),
+        Kind::Deployment => format!("deploy/{}", o.name),
+        Kind::StatefulSet => format!("sts/{}", o.name),
+        Kind::CronJob => {
+            let run = format!("{}-manual", o.name);
+            hints.push(hint(
+                "Start a run now instead of waiting for the schedule",
+                format!(
+                    "kubectl create{namespace} job {run} --from=cronjob/{}",
+                    o.name
+                ),
+            ));
+            format!("job/{run}")
+        }
+    };
+    let exec = format!("kubectl exec{namespace} -it {target} --");
+    hints.push(hint("Open a shell in the pod", format!("{exec} sh")));
     match mode {
         Mode::Remote => {
             hints.push(hint(

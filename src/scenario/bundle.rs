@@ -1,7 +1,8 @@
 //! What a scenario produces: typed Kubernetes objects, the host changes they rely on, and what to
 //! try once the pod runs.
 
-use k8s_openapi::api::apps::v1::DaemonSet;
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
+use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{Namespace, Pod, ServiceAccount};
 use k8s_openapi::api::rbac::v1::RoleBinding;
 use serde::Serialize;
@@ -9,6 +10,9 @@ use serde::Serialize;
 use super::{Mode, Resolved};
 
 /// One Kubernetes object of a bundle.
+// A bundle holds at most six objects, built once: boxing the big workload variants would buy
+// nothing and cost a Box in every match on them.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Object {
@@ -17,6 +21,10 @@ pub enum Object {
     RoleBinding(RoleBinding),
     DaemonSet(DaemonSet),
     Pod(Pod),
+    Job(Job),
+    Deployment(Deployment),
+    StatefulSet(StatefulSet),
+    CronJob(CronJob),
 }
 
 impl Object {
@@ -27,16 +35,24 @@ impl Object {
             Object::RoleBinding(_) => "RoleBinding",
             Object::DaemonSet(_) => "DaemonSet",
             Object::Pod(_) => "Pod",
+            Object::Job(_) => "Job",
+            Object::Deployment(_) => "Deployment",
+            Object::StatefulSet(_) => "StatefulSet",
+            Object::CronJob(_) => "CronJob",
         }
     }
 
-    fn metadata(&self) -> &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    pub fn metadata(&self) -> &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
         match self {
             Object::Namespace(o) => &o.metadata,
             Object::ServiceAccount(o) => &o.metadata,
             Object::RoleBinding(o) => &o.metadata,
             Object::DaemonSet(o) => &o.metadata,
             Object::Pod(o) => &o.metadata,
+            Object::Job(o) => &o.metadata,
+            Object::Deployment(o) => &o.metadata,
+            Object::StatefulSet(o) => &o.metadata,
+            Object::CronJob(o) => &o.metadata,
         }
     }
 
@@ -61,7 +77,23 @@ impl Object {
             Object::RoleBinding(_) => "rolebinding.yaml".into(),
             Object::DaemonSet(_) => format!("{}.yaml", self.name().trim_end_matches("-daemonset")),
             Object::Pod(_) => "pod.yaml".into(),
+            Object::Job(_) => "job.yaml".into(),
+            Object::Deployment(_) => "deployment.yaml".into(),
+            Object::StatefulSet(_) => "statefulset.yaml".into(),
+            Object::CronJob(_) => "cronjob.yaml".into(),
         }
+    }
+
+    /// The object that runs the pod: a Pod, or a workload with a pod template.
+    pub fn is_workload(&self) -> bool {
+        matches!(
+            self,
+            Object::Pod(_)
+                | Object::Job(_)
+                | Object::Deployment(_)
+                | Object::StatefulSet(_)
+                | Object::CronJob(_)
+        )
     }
 }
 
@@ -118,20 +150,29 @@ pub struct Bundle {
     pub service_account: Option<ServiceAccount>,
     pub role_binding: Option<RoleBinding>,
     pub fuse_plugin: Option<DaemonSet>,
+    /// The pod: applied as is for `--kind pod`, else the pod template of the workload
+    /// ([`Bundle::workload`]). Pod Security, findings and everything else podwiz judges are
+    /// computed on it, whatever the kind.
     pub pod: Pod,
     pub host_steps: Vec<HostStep>,
     pub usage: Vec<UsageHint>,
 }
 
 impl Bundle {
-    /// The objects in the order they must be applied: the namespace first, the pod last.
+    /// The object that runs the pod: the Pod itself, or the `--kind` workload with the pod as
+    /// its template.
+    pub fn workload(&self) -> Object {
+        super::workload::wrap(&self.pod, &self.options)
+    }
+
+    /// The objects in the order they must be applied: the namespace first, the workload last.
     pub fn objects(&self) -> Vec<Object> {
         let mut objects = Vec::with_capacity(5);
         objects.extend(self.namespace.clone().map(Object::Namespace));
         objects.extend(self.service_account.clone().map(Object::ServiceAccount));
         objects.extend(self.role_binding.clone().map(Object::RoleBinding));
         objects.extend(self.fuse_plugin.clone().map(Object::DaemonSet));
-        objects.push(Object::Pod(self.pod.clone()));
+        objects.push(self.workload());
         objects
     }
 }

@@ -7,6 +7,7 @@ mod mode;
 pub mod options;
 pub mod rewrite;
 pub mod validate;
+pub mod workload;
 
 pub use build::{
     CRIO_DEVICES_ANNOTATION, CRIO_USERNS_ANNOTATION, ROOTFUL_CAPS, ROOTFUL_STORAGE,
@@ -15,5 +16,5 @@ pub use build::{
 pub use bundle::{Bundle, HostFile, HostStep, NodeScope, Object, UsageHint};
 pub use mode::{Mode, UnknownMode};
 pub use options::{
-    Fuse, OptionError, Options, Platform, Resolved, Selinux, Storage, Userns, UsernsShape,
+    Fuse, Kind, OptionError, Options, Platform, Resolved, Selinux, Storage, Userns, UsernsShape,
 };

@@ -66,6 +66,29 @@ pub enum Selinux {
     None,
 }
 
+/// The workload that runs the pod: the pod itself, or a controller with the pod as its template.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A bare Pod (the article's manifests).
+    #[default]
+    Pod,
+    /// A Job: one run to completion (a CI build).
+    Job,
+    /// A Deployment of one replica (a build service).
+    Deployment,
+    /// A StatefulSet of one replica (stable name `NAME-0`).
+    StatefulSet,
+    /// A CronJob: a Job on a schedule (`--schedule`).
+    CronJob,
+}
+
+impl Kind {
+    pub fn is_pod(&self) -> bool {
+        *self == Kind::Pod
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Platform {
@@ -104,6 +127,13 @@ keyword_enum!(Fuse, "--fuse", {
     Fuse::CrioDevices => "crio-devices",
 });
 keyword_enum!(Selinux, "--selinux", { Selinux::EngineType => "engine-type", Selinux::HostDisabled => "host-disabled", Selinux::None => "none" });
+keyword_enum!(Kind, "--kind", {
+    Kind::Pod => "pod",
+    Kind::Job => "job",
+    Kind::Deployment => "deployment",
+    Kind::StatefulSet => "statefulset",
+    Kind::CronJob => "cronjob",
+});
 keyword_enum!(Platform, "--platform", { Platform::Kubernetes => "kubernetes", Platform::Openshift => "openshift" });
 
 impl Storage {
@@ -194,6 +224,12 @@ pub struct Options {
     pub selinux: Option<Selinux>,
     pub platform: Option<Platform>,
     pub create_namespace: bool,
+    /// The workload kind (default: a bare Pod).
+    #[serde(default)]
+    pub kind: Option<Kind>,
+    /// The CronJob's schedule, cron syntax (kind cronjob only).
+    #[serde(default)]
+    pub schedule: Option<String>,
 }
 
 pub const DEFAULT_IMAGE: &str = "quay.io/podman/stable";
@@ -201,6 +237,8 @@ pub const DEFAULT_IMAGE: &str = "quay.io/podman/stable";
 pub const ARTICLE_SLEEP: &str = "1000000";
 pub const ARTICLE_USERNS_SLEEP: &str = "10000";
 pub const ARTICLE_HOSTPATH: &str = "/home/user/.local/share/containers";
+/// A nightly build at 03:00 (the controller's time zone, UTC unless set).
+pub const DEFAULT_SCHEDULE: &str = "0 3 * * *";
 
 /// Every choice made, after defaults and validation. This is what the bundle is built from and
 /// what the JSON output reports.
@@ -217,6 +255,12 @@ pub struct Resolved {
     pub selinux: Option<Selinux>,
     pub platform: Platform,
     pub create_namespace: bool,
+    /// Absent in JSON for a bare Pod, so the pod bundle's output is unchanged.
+    #[serde(skip_serializing_if = "Kind::is_pod")]
+    pub kind: Kind,
+    /// The CronJob's schedule (kind cronjob only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
 }
 
 /// Which options a mode takes, for `--help`, the wizard and validation alike.
@@ -455,6 +499,37 @@ impl Options {
                 }
             }
         }
+        let kind = self.kind.unwrap_or_default();
+        // The Job controller labels its pods `job-name: NAME` and a StatefulSet's pods take
+        // NAME-0 as hostname: both need a DNS label; a CronJob's Jobs add 11 characters.
+        if matches!(kind, Kind::Job | Kind::StatefulSet | Kind::CronJob) {
+            validate::dns1123_label(&name).map_err(|rule| {
+                OptionError::new("--name", &name, format!("a {kind} name {rule}"))
+            })?;
+        }
+        if kind == Kind::CronJob && name.len() > 52 {
+            return Err(OptionError::new(
+                "--name",
+                &name,
+                "a cronjob name must be at most 52 characters (its Jobs add a 11-character suffix)",
+            ));
+        }
+        let schedule = match (kind, &self.schedule) {
+            (Kind::CronJob, Some(schedule)) => {
+                validate::cron_schedule(schedule)
+                    .map_err(|rule| OptionError::new("--schedule", schedule, rule))?;
+                Some(schedule.clone())
+            }
+            (Kind::CronJob, None) => Some(DEFAULT_SCHEDULE.to_string()),
+            (_, Some(schedule)) => {
+                return Err(OptionError::new(
+                    "--schedule",
+                    schedule,
+                    "only used with --kind cronjob",
+                ));
+            }
+            (_, None) => None,
+        };
         if self.create_namespace && self.namespace.is_none() {
             return Err(OptionError::new(
                 "--create-namespace",
@@ -475,6 +550,8 @@ impl Options {
             selinux,
             platform,
             create_namespace: self.create_namespace,
+            kind,
+            schedule,
         })
     }
 }

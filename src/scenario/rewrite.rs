@@ -22,6 +22,7 @@ pub enum Change {
     SetCaps {
         container: String,
         caps: Vec<String>,
+        drop: Vec<String>,
     },
     DropCaps {
         container: String,
@@ -291,6 +292,7 @@ fn security_context(
             changes.push(Change::SetCaps {
                 container: name.to_string(),
                 caps: target_caps.add.clone().unwrap_or_default(),
+                drop: target_caps.drop.clone().unwrap_or_default(),
             });
         }
         let caps = Capabilities {

@@ -169,6 +169,56 @@ fn path_component(component: &str) -> bool {
     true
 }
 
+/// A CronJob schedule as the API server accepts it (robfig/cron standard parser): five fields
+/// (minute, hour, day of month, month, day of week) of digits, names, `*`, `?`, `/`, `,` and
+/// `-`, or one of the `@` macros. An optional `CRON_TZ=`/`TZ=` prefix is rejected, as the API
+/// server does since 1.27 (use `spec.timeZone`). Ranges are not checked here; the server does.
+pub fn cron_schedule(schedule: &str) -> Result<(), String> {
+    const MACROS: [&str; 8] = [
+        "@yearly",
+        "@annually",
+        "@monthly",
+        "@weekly",
+        "@daily",
+        "@midnight",
+        "@hourly",
+        "@every",
+    ];
+    let schedule = schedule.trim();
+    if schedule.starts_with("TZ=") || schedule.starts_with("CRON_TZ=") {
+        return Err(
+            "a time zone in the schedule is not allowed; the CronJob's spec.timeZone sets it"
+                .into(),
+        );
+    }
+    if let Some(word) = schedule
+        .split_whitespace()
+        .next()
+        .filter(|w| w.starts_with('@'))
+    {
+        return if MACROS.contains(&word)
+            && (word == "@every") == (schedule.split_whitespace().count() == 2)
+        {
+            Ok(())
+        } else {
+            Err(format!(
+                "must be five cron fields or one of {}",
+                MACROS.join(", ")
+            ))
+        };
+    }
+    let fields: Vec<&str> = schedule.split_whitespace().collect();
+    let valid = |f: &&str| {
+        f.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "*?/,-".contains(c))
+    };
+    if fields.len() == 5 && fields.iter().all(valid) {
+        Ok(())
+    } else {
+        Err("must be five cron fields: minute hour day-of-month month day-of-week (e.g. '0 3 * * *')".into())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -131,10 +131,31 @@ pub struct TroubleText {
     pub id: String,
     pub error: String,
     pub patterns: Vec<String>,
+    /// The errnos this cause produces (`EACCES`, `EPERM`...); empty: any. A paste whose error
+    /// lines carry only other errnos rules the cause out.
+    #[serde(default)]
+    pub errno: Vec<String>,
+    /// Rules that weigh for (positive weight) or against (negative) this cause.
+    #[serde(default)]
+    pub evidence: Vec<EvidenceText>,
+    /// A warning that needs no fix (kept out of the noise property test: it is noise itself).
+    #[serde(default)]
+    pub harmless: bool,
     pub cause: String,
     pub fix: String,
     pub avoided_by: Vec<String>,
     pub source: String,
+}
+
+/// One rule of a troubleshoot entry: when `when` holds (see
+/// [`super::troubleshoot::parse_condition`]), `weight` is added to the cause's score and `why`
+/// is shown among its reasons.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceText {
+    pub when: String,
+    pub weight: i64,
+    pub why: String,
 }
 
 /// Parse the catalogue (for tests: surfaces the TOML error instead of panicking).
@@ -214,6 +235,14 @@ pub const LABEL_KEYS: &[&str] = &[
     "troubleshoot_source",
     "troubleshoot_unknown",
     "troubleshoot_empty",
+    "troubleshoot_read",
+    "troubleshoot_why_first",
+    "troubleshoot_others",
+    "troubleshoot_ruled_out",
+    "troubleshoot_why_pattern",
+    "troubleshoot_errno_mismatch",
+    "troubleshoot_versus",
+    "troubleshoot_pod",
     "value_run_as_root_unset",
     "value_image",
     "value_image_no_tag",

@@ -16,7 +16,8 @@ pub use report::{Grant, Report, assess};
 pub use troubleshoot::{Diagnosis, diagnose};
 
 /// The wizard's explanation of a choice: `mode.<id>`, `userns.<word>`, `userns-shape.<word>`,
-/// `fuse.<word>`, `storage.<emptydir|hostpath|pvc|none>`, `selinux.<word>`, `platform.<word>`.
+/// `fuse.<word>`, `storage.<emptydir|hostpath|pvc|none>`, `selinux.<word>`, `platform.<word>`,
+/// `kind.<word>`.
 pub fn explain_choice(key: &str) -> Option<&'static Explanation> {
     assets::assets().choices.get(key)
 }
@@ -29,7 +30,7 @@ pub fn explain_step(key: &str) -> Option<&'static Explanation> {
 
 /// Every key `explain_choice` must answer, derived from the modes and option words.
 pub fn choice_keys() -> Vec<String> {
-    use crate::scenario::{Fuse, Mode, Platform, Selinux, Storage, Userns, UsernsShape};
+    use crate::scenario::{Fuse, Kind, Mode, Platform, Selinux, Storage, Userns, UsernsShape};
     let mut keys: Vec<String> = Mode::ALL.iter().map(|m| format!("mode.{m}")).collect();
     let mut add = |prefix: &str, words: &[&str]| {
         for word in words {
@@ -43,5 +44,6 @@ pub fn choice_keys() -> Vec<String> {
     add("storage", Storage::WORDS);
     add("selinux", Selinux::WORDS);
     add("platform", Platform::WORDS);
+    add("kind", Kind::WORDS);
     keys
 }

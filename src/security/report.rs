@@ -147,7 +147,17 @@ pub fn applies(when: &When, mode: Mode, o: &Resolved, facts: &Facts) -> bool {
 
 /// The findings on every object of the bundle, and on the nodes, sorted.
 pub fn bundle_findings(bundle: &Bundle) -> Vec<Finding> {
-    let mut out = findings::findings_for_pod_object(&bundle.pod);
+    // On the workload's template, with its field paths, so findings point at its YAML lines.
+    let workload = bundle.workload();
+    let mut out = match crate::scenario::workload::pod_template(&workload) {
+        Some(t) => findings::findings_for_template(
+            t.meta.unwrap_or(&Default::default()),
+            t.spec.unwrap_or(&Default::default()),
+            &workload.reference(),
+            t.prefix,
+        ),
+        None => findings::findings_for_pod_object(&bundle.pod),
+    };
     if let Some(ds) = &bundle.fuse_plugin {
         out.extend(findings::findings_for_daemonset(ds));
     }

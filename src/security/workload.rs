@@ -422,6 +422,9 @@ pub struct ModeReport {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Suggestion {
     pub mode: Mode,
+    /// For mode userns: root inside or uid 1000.
+    #[serde(skip)]
+    pub userns_shape: Option<UsernsShape>,
     pub level: Level,
     pub changes: Vec<String>,
     pub manifest: serde_json::Value,
@@ -673,6 +676,7 @@ fn suggest(
     changes.push(change_text("kept", &[]));
     Some(Suggestion {
         mode: target,
+        userns_shape,
         level,
         changes,
         manifest: rewritten.to_value(),
@@ -689,9 +693,21 @@ pub fn change_words(change: &Change) -> String {
         Change::DropPrivileged { container } => {
             change_text("drop_privileged", &[("container", container)])
         }
-        Change::SetCaps { container, caps } => change_text(
-            "set_caps",
-            &[("container", container), ("value", &caps.join(", "))],
+        Change::SetCaps {
+            container,
+            caps,
+            drop,
+        } => change_text(
+            if drop.is_empty() {
+                "set_caps"
+            } else {
+                "set_caps_drop"
+            },
+            &[
+                ("container", container),
+                ("value", &caps.join(", ")),
+                ("drop", &drop.join(", ")),
+            ],
         ),
         Change::DropCaps { container, caps } => change_text(
             "drop_caps",
@@ -783,6 +799,7 @@ mod tests {
         for key in [
             "drop_privileged",
             "set_caps",
+            "set_caps_drop",
             "drop_caps",
             "run_as_user",
             "run_as_root",

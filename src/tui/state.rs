@@ -4,7 +4,7 @@ use crate::cluster::apply::{ApplyPlan, ApplyReport, PodStatus, Stage};
 use crate::cluster::context::ContextInfo;
 use crate::scenario::options::Applicable;
 use crate::scenario::{
-    Fuse, Mode, OptionError, Options, Platform, Selinux, Storage, Userns, UsernsShape,
+    Fuse, Kind, Mode, OptionError, Options, Platform, Selinux, Storage, Userns, UsernsShape,
 };
 
 pub use super::preview::{Doc, Preview};
@@ -119,6 +119,7 @@ pub enum Field {
     Userns,
     UsernsShape,
     Platform,
+    Kind,
     CreateNamespace,
     Continue,
 }
@@ -136,6 +137,7 @@ impl Field {
             Field::Userns => "User namespace",
             Field::UsernsShape => "Userns shape",
             Field::Platform => "Platform",
+            Field::Kind => "Workload",
             Field::CreateNamespace => "Create namespace",
             Field::Continue => "Review the manifests",
         }
@@ -160,6 +162,7 @@ impl Field {
             "--userns" => Field::Userns,
             "--userns-shape" => Field::UsernsShape,
             "--platform" => Field::Platform,
+            "--kind" | "--schedule" => Field::Kind,
             "--create-namespace" => Field::CreateNamespace,
             _ => return None,
         })
@@ -206,6 +209,8 @@ pub struct Form {
     pub userns: Option<Userns>,
     pub userns_shape: Option<UsernsShape>,
     pub platform: Option<Platform>,
+    /// What runs the pod (`None`: a bare Pod).
+    pub kind: Option<Kind>,
     pub create_namespace: bool,
 }
 
@@ -236,6 +241,7 @@ impl Form {
             f.push(Field::UsernsShape);
         }
         f.push(Field::Platform);
+        f.push(Field::Kind);
         f.push(Field::CreateNamespace);
         f.push(Field::Continue);
         f
@@ -266,6 +272,8 @@ impl Form {
             selinux: self.selinux.filter(|_| a.selinux),
             platform: self.platform,
             create_namespace: self.create_namespace,
+            kind: self.kind,
+            schedule: None,
         };
         match options.resolve(mode) {
             Ok(_) => Ok(options),
@@ -359,6 +367,18 @@ impl Form {
                     delta,
                 )
             }
+            Field::Kind => {
+                self.kind = step(
+                    &[
+                        Kind::Job,
+                        Kind::Deployment,
+                        Kind::StatefulSet,
+                        Kind::CronJob,
+                    ],
+                    self.kind,
+                    delta,
+                )
+            }
             Field::CreateNamespace => self.create_namespace = !self.create_namespace,
             _ => {}
         }
@@ -373,6 +393,7 @@ impl Form {
             Field::Userns => self.userns.map(|v| v.to_string()),
             Field::UsernsShape => self.userns_shape.map(|v| v.to_string()),
             Field::Platform => self.platform.map(|v| v.to_string()),
+            Field::Kind => self.kind.map(|v| v.to_string()),
             Field::CreateNamespace => Some(if self.create_namespace { "yes" } else { "no" }.into()),
             _ => None,
         }
@@ -708,6 +729,7 @@ impl App {
                     Field::Platform => {
                         format!("platform.{}", word(self.form.choice(f), "kubernetes"))
                     }
+                    Field::Kind => format!("kind.{}", word(self.form.choice(f), "pod")),
                     Field::Name => "field.name".into(),
                     Field::Namespace => "field.namespace".into(),
                     Field::Image => "field.image".into(),
@@ -751,6 +773,9 @@ impl App {
         }
         if let Some(v) = o.platform {
             args.push(format!("--platform {v}"));
+        }
+        if let Some(v) = o.kind.filter(|k| !k.is_pod()) {
+            args.push(format!("--kind {v}"));
         }
         if o.create_namespace {
             args.push("--create-namespace".into());

@@ -192,6 +192,7 @@ fn value_spans(app: &App, field: Field, room: usize) -> Vec<Span<'static>> {
         Field::Userns => r.userns.map(|v| v.to_string()),
         Field::UsernsShape => r.userns_shape.map(|v| v.to_string()),
         Field::Platform => Some(r.platform.to_string()),
+        Field::Kind => Some(r.kind.to_string()),
         _ => None,
     });
     match choice {
@@ -289,10 +290,17 @@ pub fn options(frame: &mut Frame, app: &App, area: Rect) {
     if yaml.height == 0 {
         return;
     }
+    // The object that runs the pod: the Pod, or the --kind workload with the pod as template.
+    let workload = app.preview.as_ref().map(|p| p.bundle.workload());
+    let kind = workload.as_ref().map_or("Pod", |w| w.kind());
     let pod = app
         .preview
         .as_ref()
-        .and_then(|p| p.docs.iter().find(|d| d.title.starts_with("Pod ")));
+        .zip(workload.as_ref())
+        .and_then(|(p, w)| {
+            let title = format!("{} {}", w.kind(), w.name());
+            p.docs.iter().find(|d| d.title == title)
+        });
     let inner_h = yaml.height.saturating_sub(2) as usize;
     let lines = match pod {
         Some(doc) => super::review::yaml_lines(
@@ -306,9 +314,9 @@ pub fn options(frame: &mut Frame, app: &App, area: Rect) {
         None => vec![],
     };
     let title = if app.error.is_some() {
-        "Pod (last valid choices)"
+        format!("{kind} (last valid choices)")
     } else {
-        "Pod (live)"
+        format!("{kind} (live)")
     };
-    frame.render_widget(Paragraph::new(lines).block(block(title, false, t)), yaml);
+    frame.render_widget(Paragraph::new(lines).block(block(&title, false, t)), yaml);
 }
