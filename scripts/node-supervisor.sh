@@ -243,6 +243,14 @@ maxOpenFiles: 20000
 makeIPTablesUtilChains: false
 imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
+# The node shares the machine's disk with builds: the default (10% free) would evict every pod
+# on a full build machine. Pods here are short-lived and small.
+evictionHard:
+  nodefs.available: "512Mi"
+  imagefs.available: "512Mi"
+  nodefs.inodesFree: "1%"
+  imagefs.inodesFree: "1%"
+  memory.available: "100Mi"
 serializeImagePulls: false
 shutdownGracePeriod: 0s
 resolvConf: ""

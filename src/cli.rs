@@ -5,7 +5,10 @@ use std::path::PathBuf;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::scenario::{Fuse, Kind, Mode, Options, Platform, Selinux, Storage, Userns, UsernsShape};
+use crate::scenario::{
+    Apparmor, Fuse, Kind, Mode, Options, Platform, Selinux, Storage, Userns, UsernsShape,
+};
+use crate::security::pss::PolicyVersion;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -130,7 +133,7 @@ pub struct ModeArgs {
     /// Namespace of the objects (default: none, kubectl's current namespace applies)
     #[arg(short, long, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
-    /// Container image [default: quay.io/podman/stable]
+    /// Container image [default: quay.io/podman/stable:v5.8.4]
     #[arg(long, value_name = "IMAGE")]
     pub image: Option<String>,
     /// User namespace (mode userns): hostusers (spec.hostUsers: false, Kubernetes >= 1.33) | crio-annotation (legacy, CRI-O only) [default: hostusers]
@@ -148,12 +151,18 @@ pub struct ModeArgs {
     /// SELinux on the nodes: engine-type (container_engine_t) | host-disabled (article; weakens the node) | none (not enforcing) [default: engine-type, host-disabled for remote]
     #[arg(long, value_name = "HOW", value_parser = PossibleValuesParser::new(Selinux::WORDS).try_map(|s| s.parse::<Selinux>()))]
     pub selinux: Option<Selinux>,
+    /// AppArmor profile (non-privileged modes), for nodes where AppArmor is on: runtime-default (the runtime's profile, which denies Podman's mounts there) | unconfined (works; leaves Pod Security baseline) | localhost:NAME (a profile podwiz writes as a host step; keeps baseline; not verified by podwiz) [default: runtime-default]
+    #[arg(long, value_name = "PROFILE", value_parser = parse_apparmor)]
+    pub apparmor: Option<Apparmor>,
     /// kubernetes | openshift (adds a ServiceAccount and the SCC RoleBinding) [default: kubernetes]
     #[arg(long, value_name = "PLATFORM", value_parser = PossibleValuesParser::new(Platform::WORDS).try_map(|s| s.parse::<Platform>()))]
     pub platform: Option<Platform>,
     /// Also emit the Namespace, labelled with the Pod Security level the pod needs
     #[arg(long)]
     pub create_namespace: bool,
+    /// Mount the ServiceAccount's API token in the pod (default: automountServiceAccountToken: false; Podman does not need the Kubernetes API)
+    #[arg(long)]
+    pub service_account_token: bool,
     /// What runs the pod: pod | job (a CI build) | deployment (a build service) | statefulset | cronjob; Pod Security and findings are judged on the pod template [default: pod]
     #[arg(long, value_name = "KIND", value_parser = PossibleValuesParser::new(Kind::WORDS).try_map(|s| s.parse::<Kind>()))]
     pub kind: Option<Kind>,
@@ -166,6 +175,28 @@ pub struct ModeArgs {
     /// The container's command (after --), e.g. -- sleep infinity [default: sleep 1000000]
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<String>,
+}
+
+/// `--policy-version`: which Pod Security policy version to judge pods at.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PolicyArgs {
+    /// Pod Security policy version to judge the pod at: v1.N (as a namespace's enforce-version label) or latest [default: latest]
+    #[arg(long, value_name = "VERSION", value_parser = parse_policy_version)]
+    pub policy_version: Option<PolicyVersion>,
+}
+
+impl PolicyArgs {
+    pub fn version(&self) -> PolicyVersion {
+        self.policy_version.unwrap_or(PolicyVersion::Latest)
+    }
+}
+
+fn parse_policy_version(s: &str) -> Result<PolicyVersion, String> {
+    s.parse::<PolicyVersion>().map_err(|e| e.to_string())
+}
+
+fn parse_apparmor(s: &str) -> Result<Apparmor, String> {
+    s.parse::<Apparmor>().map_err(|e| e.rule)
 }
 
 fn parse_storage(s: &str) -> Result<Storage, String> {
@@ -193,8 +224,10 @@ impl ModeArgs {
             fuse: self.fuse.or(base.fuse),
             storage: self.storage.clone().or(base.storage),
             selinux: self.selinux.or(base.selinux),
+            apparmor: self.apparmor.clone().or(base.apparmor),
             platform: self.platform.or(base.platform),
             create_namespace: self.create_namespace,
+            service_account_token: self.service_account_token || base.service_account_token,
             kind: self.kind,
             schedule: self.schedule.clone(),
         }
@@ -205,6 +238,8 @@ impl ModeArgs {
 pub struct GenerateArgs {
     #[command(flatten)]
     pub mode: ModeArgs,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
     #[arg(short, long, value_enum, default_value_t = ManifestFormat::Yaml)]
     pub output: ManifestFormat,
     /// Write one file per object, host files, prepare-node.sh and a README.md into DIR
@@ -222,6 +257,8 @@ pub struct GenerateArgs {
 pub struct ExplainArgs {
     #[command(flatten)]
     pub mode: ModeArgs,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
     #[arg(short, long, value_enum, default_value_t = TextOrJson::Text)]
     pub output: TextOrJson,
 }
@@ -230,6 +267,8 @@ pub struct ExplainArgs {
 pub struct CompareArgs {
     #[arg(short, long, value_enum, default_value_t = TableFormat::Text)]
     pub output: TableFormat,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }
 
 #[derive(Debug, Args)]
@@ -240,6 +279,18 @@ pub struct TroubleshootArgs {
     /// text, or json: {diagnosis, why, causes, ruled_out, lines, pod}
     #[arg(short, long, value_enum, default_value_t = TextOrJson::Text)]
     pub output: TextOrJson,
+    /// The failing pod as evidence: a manifest FILE (YAML or JSON, - for stdin) or a live
+    /// TYPE/NAME (pod/x, deploy/x, job/x...) whose pod template is read
+    #[arg(long, value_name = "FILE|TYPE/NAME")]
+    pub pod: Option<String>,
+    /// The container of --pod that ran the engine [default: the first whose image or command names podman or buildah, else the first]
+    #[arg(long, value_name = "NAME", requires = "pod")]
+    pub container: Option<String>,
+    /// Namespace of a live --pod TYPE/NAME (default: the context's)
+    #[arg(short, long, value_name = "NAMESPACE", requires = "pod")]
+    pub namespace: Option<String>,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 #[derive(Debug, Args)]
@@ -343,11 +394,6 @@ pub struct ReviewArgs {
     pub namespace: Option<String>,
     #[command(flatten)]
     pub tui: TuiArgs,
-}
-
-fn parse_policy_version(s: &str) -> Result<crate::security::pss::PolicyVersion, String> {
-    s.parse()
-        .map_err(|e: crate::security::pss::PssParseError| e.to_string())
 }
 
 /// Which command line form `args` (without the program name) is, before clap parses it:

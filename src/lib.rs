@@ -1,13 +1,15 @@
 //! podwiz: run Podman inside Kubernetes and OpenShift pods, with the security price spelled out.
 //!
-//! Layers: `scenario` (pure domain) → `security` (pure assessment) → `render` (pure text) →
-//! `cluster` (kube client, async) and `tui` (wizard); `cli` and `commands` are the front door.
+//! Layers, imports pointing one way: `scenario` (pure domain) → `security` (pure assessment) →
+//! `render` (pure text), `save` (writes a saved bundle) and `cluster` (kube client, async) →
+//! the front doors: `cli`, `commands` and `tui` (wizard). No front door calls another.
 pub mod cli;
 pub mod cluster;
 pub mod commands;
 pub mod exit;
 pub mod manifest;
 pub mod render;
+pub mod save;
 pub mod scenario;
 pub mod security;
 pub mod tui;

@@ -3,16 +3,26 @@
 use serde::Serialize;
 
 use crate::scenario::{Bundle, Object};
+use crate::security::pss::PolicyVersion;
 use crate::security::{self, Finding, Severity};
 
 /// How many findings the YAML header and the JSON summary carry (the most severe first).
 pub const TOP_FINDINGS: usize = 5;
 
-/// The most severe findings, high or worse, for headers and summaries.
+/// The pod's most severe findings, high or worse, for headers and summaries (the cluster
+/// add-on's are in [`top_addon_findings`]).
 pub fn top_findings(report: &security::Report) -> Vec<&Finding> {
     report
-        .findings
-        .iter()
+        .pod_findings()
+        .filter(|f| f.severity <= Severity::High)
+        .take(TOP_FINDINGS)
+        .collect()
+}
+
+/// The cluster add-on's most severe findings, high or worse.
+pub fn top_addon_findings(report: &security::Report) -> Vec<&Finding> {
+    report
+        .addon_findings()
         .filter(|f| f.severity <= Severity::High)
         .take(TOP_FINDINGS)
         .collect()
@@ -27,7 +37,15 @@ pub fn object_yaml(object: &Object) -> Result<String, serde_saphyr::SerializeErr
 /// All objects as one multi-document YAML stream, preceded by a comment block naming the mode,
 /// its Pod Security level and the host steps it needs.
 pub fn bundle_yaml(bundle: &Bundle) -> Result<String, serde_saphyr::SerializeError> {
-    let mut out = header(bundle);
+    bundle_yaml_at(bundle, PolicyVersion::Latest)
+}
+
+/// [`bundle_yaml`] with the level judged at Pod Security policy `version`.
+pub fn bundle_yaml_at(
+    bundle: &Bundle,
+    version: PolicyVersion,
+) -> Result<String, serde_saphyr::SerializeError> {
+    let mut out = header(bundle, version);
     for object in bundle.objects() {
         out.push_str("---\n");
         out.push_str(&object_yaml(&object)?);
@@ -35,21 +53,21 @@ pub fn bundle_yaml(bundle: &Bundle) -> Result<String, serde_saphyr::SerializeErr
     Ok(out)
 }
 
-fn header(bundle: &Bundle) -> String {
+fn header(bundle: &Bundle, version: PolicyVersion) -> String {
     let mut lines = vec![format!(
         "podwiz generate {}: {}",
         bundle.mode,
         bundle.mode.summary()
     )];
-    let report = security::assess(bundle);
+    let report = security::assess_at(bundle, version);
     lines.push(format!(
-        "Pod Security level: {} (policy {})",
+        "Your pod: Pod Security level {} (policy {})",
         report.pss.level, report.pss.version
     ));
     let top = top_findings(&report);
     if !top.is_empty() {
         lines.push(format!(
-            "Top findings (all of them: `podwiz explain {}`):",
+            "  Top findings (all of them: `podwiz explain {}`):",
             bundle.mode
         ));
         for finding in top {
@@ -58,6 +76,20 @@ fn header(bundle: &Bundle) -> String {
                 finding.severity.as_str(),
                 finding.title,
                 finding.object,
+                finding.field
+            ));
+        }
+    }
+    if let Some(addon) = &report.addon {
+        lines.push(format!(
+            "Cluster add-on (installed once by an admin, not with every pod): {}, Pod Security level {}",
+            addon.object, addon.level
+        ));
+        for finding in top_addon_findings(&report) {
+            lines.push(format!(
+                "  [{}] {} ({})",
+                finding.severity.as_str(),
+                finding.title,
                 finding.field
             ));
         }
@@ -115,14 +147,35 @@ struct BundleJson<'a> {
 
 #[derive(Serialize)]
 struct SecuritySummary<'a> {
+    /// The pod's level.
     level: security::pss::Level,
     version: String,
+    /// The pod's findings.
+    top_findings: Vec<&'a Finding>,
+    /// The cluster add-on, installed once: `null` when the bundle needs none.
+    addon: Option<AddonSummary<'a>>,
+}
+
+#[derive(Serialize)]
+struct AddonSummary<'a> {
+    object: &'a str,
+    level: security::pss::Level,
+    installed_once: bool,
     top_findings: Vec<&'a Finding>,
 }
 
-/// `{"mode", "options", "objects", "host_steps", "usage", "security": {"level", "version", "top_findings"}}`.
+/// `{"mode", "options", "objects", "host_steps", "usage", "security": {"level", "version",
+/// "top_findings", "addon": {"object", "level", "installed_once", "top_findings"} | null}}`.
 pub fn bundle_json_value(bundle: &Bundle) -> Result<serde_json::Value, serde_json::Error> {
-    let report = security::assess(bundle);
+    bundle_json_value_at(bundle, PolicyVersion::Latest)
+}
+
+/// [`bundle_json_value`] with the level judged at Pod Security policy `version`.
+pub fn bundle_json_value_at(
+    bundle: &Bundle,
+    version: PolicyVersion,
+) -> Result<serde_json::Value, serde_json::Error> {
+    let report = security::assess_at(bundle, version);
     let doc = BundleJson {
         mode: bundle.mode,
         options: &bundle.options,
@@ -133,6 +186,12 @@ pub fn bundle_json_value(bundle: &Bundle) -> Result<serde_json::Value, serde_jso
             level: report.pss.level,
             version: report.pss.version.to_string(),
             top_findings: top_findings(&report),
+            addon: report.addon.as_ref().map(|addon| AddonSummary {
+                object: &addon.object,
+                level: addon.level,
+                installed_once: true,
+                top_findings: top_addon_findings(&report),
+            }),
         },
     };
     serde_json::to_value(doc)

@@ -22,7 +22,8 @@ use podwiz::cluster::apply::{
     self, ApplyError, ApplyEvent, ApplyOptions, ApplyPlan, ApplyReport, Outcome,
 };
 use podwiz::cluster::client;
-use podwiz::scenario::{self, Fuse, Mode, Object, Options, Platform};
+use podwiz::scenario::{Fuse, Mode, Object, Options, Platform};
+use podwiz::security;
 use serde::de::DeserializeOwned;
 use support::control_plane as cp;
 
@@ -46,7 +47,7 @@ async fn admin(namespace: &str) -> Connection {
 }
 
 fn plan(conn: &Connection, mode: Mode, options: &Options) -> ApplyPlan {
-    let bundle = scenario::build(mode, options).unwrap_or_else(|e| panic!("build {mode:?}: {e}"));
+    let bundle = security::build(mode, options).unwrap_or_else(|e| panic!("build {mode:?}: {e}"));
     ApplyPlan::new(conn.info.clone(), &bundle)
 }
 
@@ -189,7 +190,7 @@ where
         .iter()
         .flat_map(|&mode| [Platform::Kubernetes, Platform::Openshift].map(|p| (mode, p)))
         .filter(|&(mode, platform)| {
-            scenario::build(mode, &options_for(mode, platform, "x")).is_ok()
+            security::build(mode, &options_for(mode, platform, "x")).is_ok()
         })
         .map(|(mode, platform)| async move {
             let ns = cp::fresh_namespace(&format!("{prefix}-{}", mode.id()));
@@ -490,7 +491,7 @@ async fn conflicting_field_manager_is_named_and_force_takes_over() {
         got.spec
             .and_then(|s| s.containers[0].image.clone())
             .as_deref(),
-        Some("quay.io/podman/stable")
+        Some(podwiz::scenario::options::DEFAULT_IMAGE)
     );
 }
 

@@ -7,7 +7,8 @@ use k8s_openapi::api::apps::v1::DaemonSet;
 use k8s_openapi::api::core::v1::{Namespace, Pod, ServiceAccount};
 use k8s_openapi::api::rbac::v1::RoleBinding;
 use podwiz::render;
-use podwiz::scenario::{self, Mode, Object, Options};
+use podwiz::scenario::{Mode, Object, Options};
+use podwiz::security;
 use proptest::prelude::*;
 
 #[test]
@@ -16,7 +17,7 @@ fn golden_yaml_for_every_mode_and_variant() {
     // 6 defaults + 6 article + the variants that fit: a shrinking matrix would be a regression.
     assert!(cases.len() >= 50, "only {} cases", cases.len());
     for (name, mode, options) in cases {
-        let bundle = scenario::build(mode, &options).expect("matrix holds valid cases");
+        let bundle = security::build(mode, &options).expect("matrix holds valid cases");
         let yaml = render::bundle_yaml(&bundle).expect("yaml");
         insta::assert_snapshot!(name, yaml);
     }
@@ -43,7 +44,7 @@ fn parse_like(object: &Object, doc: &str) -> Object {
 #[test]
 fn every_bundle_round_trips_through_the_typed_objects_and_kubectl() {
     for (name, mode, options) in common::variant_matrix() {
-        let bundle = scenario::build(mode, &options).expect("valid");
+        let bundle = security::build(mode, &options).expect("valid");
         let objects = bundle.objects();
         for object in &objects {
             let yaml = render::object_yaml(object).expect("yaml");
@@ -80,7 +81,7 @@ fn every_bundle_round_trips_through_the_typed_objects_and_kubectl() {
 
 #[test]
 fn json_output_has_the_documented_shape() {
-    let bundle = scenario::build(Mode::RootlessNoPriv, &Options::default()).expect("valid");
+    let bundle = security::build(Mode::RootlessNoPriv, &Options::default()).expect("valid");
     let json = render::bundle_json_value(&bundle).expect("json");
     assert_eq!(json["mode"], "rootless-no-priv");
     assert_eq!(json["options"]["fuse"], "generic-device-plugin");
@@ -167,7 +168,7 @@ fn yaml_special_strings_survive_kubectls_reader() {
             create_namespace: true,
             ..Options::default()
         };
-        let bundle = scenario::build(Mode::RootlessNoPriv, &options).expect("valid");
+        let bundle = security::build(Mode::RootlessNoPriv, &options).expect("valid");
         streams.push((
             bundle.objects(),
             render::bundle_yaml(&bundle).expect("yaml"),
@@ -206,7 +207,7 @@ proptest! {
         // The first word is the program and must not be blank (a validation rule); the rest is free.
         let words: Vec<String> = std::iter::once("sh".to_string()).chain(words).collect();
         let options = Options { command: Some(words.clone()), ..Options::default() };
-        let bundle = scenario::build(Mode::RootfulPriv, &options).expect("valid");
+        let bundle = security::build(Mode::RootfulPriv, &options).expect("valid");
         let yaml = render::object_yaml(&Object::Pod(bundle.pod.clone())).expect("yaml");
         let pod: Pod = serde_saphyr::from_str(&yaml).expect("parses");
         let args = pod.spec.and_then(|s| s.containers.into_iter().next()).and_then(|c| c.args);
@@ -229,7 +230,7 @@ fn generated_arbitrary_strings_survive_kubectls_reader() {
             ..Options::default()
         };
         pods.push(
-            scenario::build(Mode::RootfulPriv, &options)
+            security::build(Mode::RootfulPriv, &options)
                 .expect("valid")
                 .pod,
         );
@@ -252,13 +253,13 @@ fn generated_arbitrary_strings_survive_kubectls_reader() {
 
 #[test]
 fn the_header_and_json_carry_the_level_and_top_findings() {
-    let bundle = scenario::build(Mode::Remote, &Options::default()).expect("valid");
+    let bundle = security::build(Mode::Remote, &Options::default()).expect("valid");
     let yaml = render::bundle_yaml(&bundle).expect("yaml");
     let header: Vec<&str> = yaml.lines().take_while(|l| l.starts_with('#')).collect();
     assert!(
         header
             .iter()
-            .any(|l| l.starts_with("# Pod Security level: privileged")),
+            .any(|l| l.starts_with("# Your pod: Pod Security level privileged")),
         "{header:#?}"
     );
     assert!(
@@ -270,7 +271,54 @@ fn the_header_and_json_carry_the_level_and_top_findings() {
     let json = render::bundle_json_value(&bundle).expect("json");
     assert_eq!(json["security"]["level"], "privileged");
     assert_eq!(json["security"]["top_findings"][0]["severity"], "critical");
-    let bundle = scenario::build(Mode::RootlessNoPriv, &Options::default()).expect("valid");
+    assert_eq!(json["security"]["addon"], serde_json::Value::Null);
+    let bundle = security::build(Mode::RootlessNoPriv, &Options::default()).expect("valid");
     let json = render::bundle_json_value(&bundle).expect("json");
     assert_eq!(json["security"]["level"], "baseline");
+}
+
+/// The device plugin DaemonSet is installed once by an admin: its findings are kept, under the
+/// add-on, and the headline is the pod's own level.
+#[test]
+fn the_cluster_add_on_is_apart_from_your_pod() {
+    let bundle = security::build(Mode::RootlessNoPriv, &Options::default()).expect("valid");
+    let yaml = render::bundle_yaml(&bundle).expect("yaml");
+    let header: Vec<&str> = yaml.lines().take_while(|l| l.starts_with('#')).collect();
+    let pod_at = header
+        .iter()
+        .position(|l| l.starts_with("# Your pod: Pod Security level baseline"))
+        .unwrap_or_else(|| panic!("{header:#?}"));
+    let addon_at = header
+        .iter()
+        .position(|l| {
+            l.starts_with("# Cluster add-on (installed once")
+                && l.contains("daemonset/generic-device-plugin")
+                && l.ends_with("Pod Security level privileged")
+        })
+        .unwrap_or_else(|| panic!("{header:#?}"));
+    assert!(pod_at < addon_at);
+    // The add-on's privileged container is listed under the add-on, not under the pod.
+    let privileged = header
+        .iter()
+        .position(|l| l.contains("[critical] Privileged container"))
+        .unwrap_or_else(|| panic!("{header:#?}"));
+    assert!(privileged > addon_at, "{header:#?}");
+    let json = render::bundle_json_value(&bundle).expect("json");
+    assert_eq!(json["security"]["level"], "baseline");
+    assert_eq!(
+        json["security"]["addon"]["object"],
+        "daemonset/generic-device-plugin"
+    );
+    assert_eq!(json["security"]["addon"]["level"], "privileged");
+    assert_eq!(json["security"]["addon"]["installed_once"], true);
+    assert_eq!(
+        json["security"]["addon"]["top_findings"][0]["id"],
+        "privileged"
+    );
+    assert!(
+        json["security"]["top_findings"]
+            .as_array()
+            .is_some_and(|f| f.iter().all(|f| f["object"] == "pod/no-priv")),
+        "{json:#}"
+    );
 }

@@ -199,7 +199,7 @@ fn alias_bomb_and_huge_inputs_are_bounded() {
     let err = read_manifests(bomb.as_bytes()).expect_err("refused");
     assert!(
         err.to_string()
-            .starts_with("the input is not valid YAML or JSON:"),
+            .starts_with("the input exceeds podwiz's YAML limits"),
         "{err}"
     );
 

@@ -75,7 +75,7 @@ fn every_finding_id_and_label_exists() {
 #[test]
 fn every_wizard_choice_is_explained() {
     let keys = choice_keys();
-    assert_eq!(keys.len(), 6 + 2 + 2 + 3 + 4 + 3 + 2 + 5);
+    assert_eq!(keys.len(), 6 + 2 + 2 + 3 + 4 + 3 + 3 + 2 + 5);
     for key in &keys {
         let e = explain_choice(key).unwrap_or_else(|| panic!("no explanation for {key}"));
         assert!(!e.source.is_empty(), "{key}");

@@ -8,8 +8,8 @@ use podwiz::security::findings::{
 use podwiz::security::report::bundle_findings;
 use serde_json::{Value, json};
 
-/// A pod from JSON: `spec` is merged into a minimal pinned, confined, non-root pod, so a test
-/// only states what it is about.
+/// A pod from JSON: `spec` is merged into a minimal pinned, confined, non-root pod without an API
+/// token, so a test only states what it is about.
 fn pod(metadata: Value, spec: Value, container: Value) -> Pod {
     let mut c = json!({
         "name": "c",
@@ -21,7 +21,7 @@ fn pod(metadata: Value, spec: Value, container: Value) -> Pod {
         }
     });
     merge(&mut c, container);
-    let mut s = json!({"containers": [c]});
+    let mut s = json!({"automountServiceAccountToken": false, "containers": [c]});
     merge(&mut s, spec);
     let mut m = json!({"name": "p"});
     merge(&mut m, metadata);
@@ -548,4 +548,148 @@ fn findings_never_panic_on_an_empty_pod() {
         f.iter().any(|f| f.id == "engine-socket"),
         "an empty hostPath is the node's root: {f:#?}"
     );
+}
+
+#[test]
+fn podwiz_defaults_pass_its_own_image_check() {
+    let variants = [
+        None,
+        Some(Fuse::GenericDevicePlugin),
+        Some(Fuse::CrioDevices),
+    ];
+    for mode in Mode::ALL {
+        for fuse in variants {
+            let options = Options {
+                fuse,
+                ..Options::default()
+            };
+            let Ok(bundle) = scenario::build(mode, &options) else {
+                continue;
+            };
+            let f = bundle_findings(&bundle);
+            assert!(
+                find(&f, "mutable-image-tag").is_none(),
+                "{mode} {fuse:?}: {f:#?}"
+            );
+            assert!(image_is_pinned(&bundle.options.image), "{mode}");
+        }
+    }
+    assert_eq!(
+        scenario::options::DEFAULT_IMAGE,
+        "quay.io/podman/stable:v5.8.4"
+    );
+    assert!(image_is_pinned(scenario::GENERIC_DEVICE_PLUGIN_IMAGE));
+    assert!(
+        scenario::GENERIC_DEVICE_PLUGIN_IMAGE.contains("@sha256:"),
+        "pinned by digest"
+    );
+    // --image stays free, and podwiz says what it costs.
+    let options = Options {
+        image: Some("quay.io/podman/stable:latest".into()),
+        ..Options::default()
+    };
+    let bundle = scenario::build(Mode::RootlessNoPriv, &options).expect("valid");
+    assert!(find(&bundle_findings(&bundle), "mutable-image-tag").is_some());
+}
+
+#[test]
+fn a_mutable_tag_finding_is_about_its_own_image() {
+    // The article's plugin keeps its only published tag, v1.0: its finding must speak of that
+    // image, not of quay.io/podman/stable.
+    let bundle = scenario::build(
+        Mode::RootlessNoPriv,
+        &Options::article(Mode::RootlessNoPriv),
+    )
+    .expect("valid");
+    let f = bundle_findings(&bundle);
+    let plugin = f
+        .iter()
+        .find(|f| f.id == "mutable-image-tag" && f.object.starts_with("daemonset/"))
+        .expect("the article's plugin tag v1.0 is not X.Y.Z");
+    assert!(
+        plugin.detail.contains("soolaugust/fuse-device-plugin:v1.0"),
+        "{}",
+        plugin.detail
+    );
+    assert!(
+        !plugin.detail.contains("quay.io/podman"),
+        "{}",
+        plugin.detail
+    );
+    assert!(!plugin.detail.contains("{why}"), "{}", plugin.detail);
+    let pod = f
+        .iter()
+        .find(|f| f.id == "mutable-image-tag" && f.object.starts_with("pod/"))
+        .expect("the article's pod image is unpinned");
+    assert!(
+        pod.detail.contains("quay.io/podman/stable rebuilds"),
+        "{}",
+        pod.detail
+    );
+    // Every finding of every object names only that object's own images.
+    for mode in Mode::ALL {
+        let bundle = scenario::build(mode, &Options::article(mode)).expect("valid");
+        for finding in bundle_findings(&bundle) {
+            if finding.object.starts_with("daemonset/") {
+                assert!(
+                    !finding.detail.contains("quay.io/podman")
+                        && !finding.title.contains("quay.io/podman"),
+                    "{mode}: {finding:#?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_container_engine_pod_that_mounts_a_token_is_reported() {
+    for (spec, value) in [
+        (json!({"automountServiceAccountToken": null}), "not set"),
+        (
+            json!({"automountServiceAccountToken": true}),
+            "automountServiceAccountToken: true",
+        ),
+    ] {
+        let f = findings_for_pod_object(&pod(json!({}), spec, json!({})));
+        let t = find(&f, "service-account-token").expect("podman image with a token");
+        assert_eq!(t.severity, Severity::Medium);
+        assert_eq!(t.field, "spec.automountServiceAccountToken");
+        assert!(
+            t.detail.contains("Podman") && t.detail.contains(value),
+            "{}",
+            t.detail
+        );
+    }
+    // Not a container engine: no finding, token or not.
+    let f = findings_for_pod_object(&pod(
+        json!({}),
+        json!({"automountServiceAccountToken": true}),
+        json!({"image": "nginx:1.27.0"}),
+    ));
+    assert!(find(&f, "service-account-token").is_none(), "{f:#?}");
+    // An engine socket makes it one, whatever the image.
+    let f = findings_for_pod_object(&pod(
+        json!({}),
+        json!({"automountServiceAccountToken": null, "volumes": [{"name": "s", "hostPath": {"path": "/run/podman/podman.sock"}}]}),
+        json!({"image": "registry.example/tools:1.0.0"}),
+    ));
+    assert!(find(&f, "service-account-token").is_some(), "{f:#?}");
+    // podwiz's own pods leave the token out unless asked.
+    for mode in Mode::ALL {
+        let bundle = scenario::build(mode, &Options::default()).expect("valid");
+        let spec = bundle.pod.spec.as_ref().expect("spec");
+        assert_eq!(spec.automount_service_account_token, Some(false), "{mode}");
+        assert!(find(&bundle_findings(&bundle), "service-account-token").is_none());
+        let asked = Options {
+            service_account_token: true,
+            ..Options::default()
+        };
+        let bundle = scenario::build(mode, &asked).expect("valid");
+        let spec = bundle.pod.spec.as_ref().expect("spec");
+        assert_eq!(spec.automount_service_account_token, None, "{mode}");
+        let f = bundle_findings(&bundle);
+        let t = find(&f, "service-account-token").expect("asked for the token");
+        let name = bundle.pod.metadata.name.as_deref().unwrap_or_default();
+        assert_eq!(t.object, format!("pod/{name}"), "{mode}");
+    }
 }

@@ -4,6 +4,27 @@ use podwiz::security::diagnose;
 
 /// (expected id, pasted text)
 const CASES: &[(&str, &str)] = &[
+    // What the runtimes printed on the test node (tests/node_matrix.rs, assets/runtime-matrix.json).
+    (
+        "netns-needs-net-admin",
+        "Error: crun: ioctl(SIOCSIFFLAGS): Operation not permitted: OCI permission denied",
+    ),
+    (
+        "keyring-denied",
+        "Error: crun: create keyring `3f2a9c1e0b7d`: Operation not permitted: OCI permission denied",
+    ),
+    (
+        "podman-socket-unreachable",
+        "Error: unable to connect to Podman socket: Get \"http://d/v5.4.2/libpod/_ping\": dial unix /run/podman/podman.sock: connect: no such file or directory: unix:///run/podman/podman.sock",
+    ),
+    (
+        "ping-group-range",
+        "Error: OCI runtime error: crun: open `/proc/sys/net/ipv4/ping_group_range`: Read-only file system",
+    ),
+    (
+        "newuidmap-failed",
+        "Error: cannot set up namespace using \"/usr/bin/newuidmap\": fork/exec /usr/bin/newuidmap: operation not permitted",
+    ),
     (
         "fuse-device-not-found",
         "fuse: device not found, try 'modprobe fuse' first",

@@ -389,3 +389,46 @@ fn quitting_with_q_restores_the_terminal() {
     assert!(screen.contains("PODWIZ-EXIT=0"), "{screen}");
     assert_terminal_given_back(&tmux, &screen);
 }
+
+/// Steps 2 and 3 show each choice's price on its own line (the level as a word, root on the
+/// node as yes/no), and the Options footer tells the truth about Enter.
+#[test]
+fn each_choice_shows_its_price_and_the_options_footer_is_true() {
+    require("tmux");
+    let tmux = Tmux::start("price", &wizard_command(""), 120, 40);
+    tmux.wait_for("What podwiz does");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("How does Podman run inside the pod?");
+    for price in [
+        "at best [ PRIVILEGED ]",
+        "root on the node: yes, except userns",
+        "at best [ BASELINE ]",
+    ] {
+        assert!(screen.contains(price), "{price}:\n{screen}");
+    }
+    tmux.keys(&["Down", "Enter"]);
+    let screen = tmux.wait_for("Podman rootless: privileged, or not");
+    for price in [
+        "[ PRIVILEGED ] · root on the node: yes",
+        "[ BASELINE ] · root on the node: no",
+    ] {
+        assert!(screen.contains(price), "{price}:\n{screen}");
+    }
+    // Not privileged → Options. Enter edits the highlighted row there; it does not move on.
+    tmux.keys(&["Down", "Enter"]);
+    let screen = tmux.wait_for("4 Options");
+    assert!(screen.contains("Enter edit field"), "{screen}");
+    assert!(screen.contains("r on to Review"), "{screen}");
+    assert!(!screen.contains("Enter next"), "{screen}");
+    // Enter edits the name (the typing cursor shows), Enter again ends the edit: still Options.
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Enter done");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("[4 Options]");
+    assert!(!screen.contains("[5 Review]"), "{screen}");
+    tmux.keys(&["r"]);
+    let screen = tmux.wait_for("[5 Review]");
+    assert!(screen.contains("[ BASELINE ]"), "{screen}");
+    tmux.keys(&["q"]);
+    tmux.wait_for("PODWIZ-EXIT=0");
+}

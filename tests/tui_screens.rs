@@ -325,3 +325,48 @@ fn every_option_shows_its_whole_explanation_and_unbroken_sources_at_both_sizes()
         }
     }
 }
+
+/// Steps 2 and 3 show each choice's price on the choice's own lines, in words (never colour
+/// alone), at both sizes; the Options footer says what Enter does there.
+#[test]
+fn choices_show_their_price_and_the_options_footer_is_true() {
+    for (w, h) in [(120u16, 40u16), (80, 24)] {
+        let text = view::buffer_text(&screen(&Theme::mono(), "runs", w, h));
+        let lines: Vec<&str> = text.lines().collect();
+        let at = |needle: &str| {
+            lines
+                .iter()
+                .position(|l| l.contains(needle))
+                .unwrap_or_else(|| panic!("{needle} missing at {w}x{h}:\n{text}"))
+        };
+        // Each price sits between its own choice and the next one.
+        let root = at("As root (uid 0");
+        let rootless = at("Rootless (uid 1000");
+        let root_price = at("at best [ PRIVILEGED ]");
+        let root_node = at("root on the node: yes, except userns");
+        assert!(root < root_price && root_price < root_node && root_node < rootless);
+        let rootless_price = at("at best [ BASELINE ]");
+        assert!(rootless < rootless_price, "{text}");
+        assert!(lines[rootless_price + 1].contains("root on the node: yes, except"));
+        let text = view::buffer_text(&screen(&Theme::mono(), "privilege", w, h));
+        let lines: Vec<&str> = text.lines().collect();
+        // Each price sits right under its own choice: privileged first, then not privileged.
+        let at = |needle: &str| {
+            lines
+                .iter()
+                .position(|l| l.contains(needle))
+                .unwrap_or_else(|| panic!("{needle} missing at {w}x{h}:\n{text}"))
+        };
+        let privileged = at("Privileged pod");
+        let unprivileged = at("Not privileged");
+        assert!(lines[privileged + 2].contains("[ PRIVILEGED ] · root on the node: yes"));
+        assert!(lines[unprivileged + 2].contains("[ BASELINE ] · root on the node: no"));
+        let text = view::buffer_text(&screen(&Theme::mono(), "options", w, h));
+        let footer = text.lines().last().unwrap_or_default();
+        assert!(footer.contains("Enter edit field"), "{w}x{h}: {footer}");
+        assert!(!footer.contains("Enter next"), "{w}x{h}: {footer}");
+    }
+    let text = view::buffer_text(&screen(&Theme::mono(), "options", 120, 40));
+    let footer = text.lines().last().unwrap_or_default();
+    assert!(footer.contains("r on to Review"), "{footer}");
+}

@@ -82,6 +82,8 @@ pub struct NodeFacts {
     /// `status.nodeInfo.containerRuntimeVersion`, e.g. `cri-o://1.31.0`.
     pub container_runtime: String,
     pub kernel_version: String,
+    /// `status.nodeInfo.osImage`, e.g. `Ubuntu 24.04.1 LTS`: tells whether AppArmor is likely on.
+    pub os_image: String,
     /// The fuse resources (of [`FUSE_RESOURCES`]) with a non-zero allocatable amount.
     pub fuse_resources: Vec<String>,
 }
@@ -97,6 +99,7 @@ impl NodeFacts {
                 .map(|i| i.container_runtime_version.clone())
                 .unwrap_or_default(),
             kernel_version: info.map(|i| i.kernel_version.clone()).unwrap_or_default(),
+            os_image: info.map(|i| i.os_image.clone()).unwrap_or_default(),
             fuse_resources: FUSE_RESOURCES
                 .iter()
                 .filter(|r| {
@@ -235,6 +238,9 @@ impl AccessCheck {
 pub enum Verdict {
     Works,
     NeedsSetup,
+    /// Admitted, but no node could be judged (none registered, or they cannot be listed):
+    /// whether the pod runs is unknown.
+    RuntimeNotJudged,
     Blocked,
 }
 
@@ -243,6 +249,7 @@ impl Verdict {
         match self {
             Verdict::Works => "works",
             Verdict::NeedsSetup => "needs-setup",
+            Verdict::RuntimeNotJudged => "runtime-not-judged",
             Verdict::Blocked => "blocked",
         }
     }
@@ -267,10 +274,13 @@ pub struct DoctorReport {
     pub access: Vec<AccessCheck>,
     /// Cluster-wide observations.
     pub notes: Vec<String>,
-    /// Ranked: works before needs-setup before blocked, best security first within each.
+    /// The default variant of each mode, in the order of `advice.modes` (each mode ranked by
+    /// its safest variant that fits; modes that cannot run here last).
     pub modes: Vec<ModeVerdict>,
-    /// The first mode that works, if any.
+    /// The mode of `advice.safest_now`: the safest variant that works with nothing done first.
     pub recommended: Option<Mode>,
+    /// Every mode's safest fitting variant, and the two recommendations.
+    pub advice: super::advice::Advice,
 }
 
 impl DoctorReport {
@@ -391,11 +401,10 @@ pub fn judge(facts: &ClusterFacts, only: Option<Mode>) -> DoctorReport {
         None => Mode::ALL.to_vec(),
     };
     let mut verdicts: Vec<ModeVerdict> = modes.into_iter().map(|m| judge_mode(facts, m)).collect();
-    verdicts.sort_by_key(|v| (v.verdict, security_rank(v.mode)));
-    let recommended = verdicts
-        .iter()
-        .find(|v| v.verdict == Verdict::Works)
-        .map(|v| v.mode);
+    let advice = super::advice::advise(facts, only);
+    let place = |mode: Mode| advice.modes.iter().position(|m| m.mode == mode);
+    verdicts.sort_by_key(|v| (place(v.mode), security_rank(v.mode)));
+    let recommended = advice.safest_now.as_ref().map(|v| v.mode);
     DoctorReport {
         context: facts.context.clone(),
         server_version: facts.server_version.as_ref().map(|v| v.git_version.clone()),
@@ -407,6 +416,7 @@ pub fn judge(facts: &ClusterFacts, only: Option<Mode>) -> DoctorReport {
         notes,
         modes: verdicts,
         recommended,
+        advice,
     }
 }
 
@@ -458,11 +468,7 @@ fn judge_mode(facts: &ClusterFacts, mode: Mode) -> ModeVerdict {
     let bundle = scenario::build(mode, &default_options(ns, openshift));
     let dry_run = facts.dry_runs.iter().find(|d| d.mode == mode);
     if let Ok(bundle) = &bundle {
-        let version = facts
-            .namespace
-            .enforce()
-            .map(|(_, v)| v)
-            .unwrap_or(PolicyVersion::Latest);
+        let version = super::advice::policy_version(facts);
         let needed = pss::evaluate_pod(&bundle.pod, version).level;
         match facts.namespace.enforce() {
             Some((enforced, v)) => {
@@ -536,6 +542,20 @@ fn judge_mode(facts: &ClusterFacts, mode: Mode) -> ModeVerdict {
     if openshift && matches!(mode, Mode::RootlessNoPriv | Mode::Userns) {
         j.note("OpenShift: needs the nested-container SCC (podwiz adds a ServiceAccount and a RoleBinding)");
         rolebinding_setup(facts, &mut j);
+    }
+    // Admission says nothing about whether a pod runs: without nodes, do not say "works".
+    if j.verdict != Verdict::Blocked {
+        if facts.nodes.error.is_some() {
+            j.at_least(
+                Verdict::RuntimeNotJudged,
+                "the nodes cannot be listed: whether its pod runs cannot be judged",
+            );
+        } else if facts.nodes.nodes.is_empty() {
+            j.at_least(
+                Verdict::RuntimeNotJudged,
+                "no node is registered: whether its pod runs cannot be judged",
+            );
+        }
     }
     ModeVerdict {
         mode,
@@ -996,22 +1016,41 @@ pub fn render_text(report: &DoctorReport) -> String {
         let _ = writeln!(out, "  - {note}");
     }
     let _ = writeln!(out);
-    match report.recommended {
-        Some(m) => {
-            let _ = writeln!(
-                out,
-                "Recommended: {m} (best security among the modes that work here)"
-            );
-        }
-        None => {
-            let _ = writeln!(out, "No mode works here as is.");
-        }
+    for line in super::advice::render_lines(&report.advice) {
+        let _ = writeln!(out, "{line}");
     }
     let _ = writeln!(out);
+    let _ = writeln!(out, "Modes, each by its safest variant that fits here:");
     for (i, v) in report.modes.iter().enumerate() {
-        let _ = writeln!(out, "{}. {} — {}", i + 1, v.mode, v.verdict.as_str());
+        let advice = report.advice.modes.iter().find(|m| m.mode == v.mode);
+        match advice.and_then(|m| m.safest.as_ref()) {
+            Some(safest) => {
+                let _ = writeln!(
+                    out,
+                    "{}. {} — {}",
+                    i + 1,
+                    super::advice::describe(safest),
+                    safest.fit.as_str()
+                );
+                for need in &safest.needs {
+                    let _ = writeln!(out, "     needs: {need}");
+                }
+                if let Some(now) = advice.and_then(|m| m.safest_now.as_ref()) {
+                    let _ = writeln!(out, "     works now as: {}", super::advice::describe(now));
+                }
+            }
+            None => {
+                let _ = writeln!(out, "{}. {} — blocked", i + 1, v.mode);
+            }
+        }
+        let _ = writeln!(
+            out,
+            "     its defaults (podwiz generate {}): {}",
+            v.mode,
+            v.verdict.as_str()
+        );
         for r in &v.reasons {
-            let _ = writeln!(out, "     {r}");
+            let _ = writeln!(out, "       {r}");
         }
     }
     out
@@ -1070,6 +1109,7 @@ mod tests {
             name: name.into(),
             container_runtime: runtime.into(),
             kernel_version: "6.12.0".into(),
+            os_image: "test".into(),
             fuse_resources: fuse.iter().map(|s| s.to_string()).collect(),
         }
     }
@@ -1118,6 +1158,10 @@ mod tests {
                 .iter()
                 .any(|r| r.contains("beta and on by default"))
         );
+        // A 1.33 server judges Pod Security at v1.33: the rootless userns shape's procMount:
+        // Unmasked is only baseline from v1.35, so rootless-no-priv is the safest that works.
+        assert_eq!(r.recommended, Some(Mode::RootlessNoPriv));
+        let r = judge(&facts(35, nodes()), None);
         assert_eq!(r.recommended, Some(Mode::Userns));
     }
 

@@ -15,11 +15,10 @@ use crate::cluster::apply::{
 };
 use crate::cluster::{Connection, client, context};
 use crate::exit::Refused;
-use crate::scenario;
 
 pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
     let options = args.mode.options();
-    let bundle = scenario::build(args.mode.mode, &options)?;
+    let bundle = crate::security::build(args.mode.mode, &options)?;
     let (info, config) = context::load(&args.cluster, bundle.options.namespace.as_deref())?;
     let plan = ApplyPlan::new(info, &bundle);
     let interactive = std::io::stdin().is_terminal();
@@ -81,8 +80,9 @@ fn confirm(plan: &ApplyPlan) -> anyhow::Result<bool> {
     let mut err = std::io::stderr().lock();
     write!(
         err,
-        "Apply {} object(s) to context \"{}\" ({}), namespace \"{}\"? [y/N] ",
+        "Apply {} object(s) ({}) to context \"{}\" ({}), namespace \"{}\"? [y/N] ",
         plan.objects.len(),
+        crate::security::apply_risk(&plan.objects),
         plan.info.context,
         plan.info.server,
         plan.namespace

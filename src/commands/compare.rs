@@ -6,7 +6,7 @@ use crate::cli::{CompareArgs, TableFormat};
 use crate::security::compare;
 
 pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
-    let rows = compare::rows();
+    let rows = compare::rows_at(args.policy.version());
     let text = match args.output {
         TableFormat::Text => compare::text_table(&rows),
         TableFormat::Markdown => compare::markdown_table(&rows),

@@ -3,22 +3,34 @@
 use std::process::ExitCode;
 
 use crate::cli::{ExplainArgs, TextOrJson};
-use crate::scenario;
+
 use crate::security::assets::{Scope, label};
 use crate::security::compare::wrap;
-use crate::security::{self, Report};
+use crate::security::{self, Finding, Report};
 
 const WIDTH: usize = 100;
 
 pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
-    let bundle = scenario::build(args.mode.mode, &args.mode.options())?;
-    let report = security::assess(&bundle);
+    let bundle = security::build_at(args.mode.mode, &args.mode.options(), args.policy.version())?;
+    let report = security::assess_at(&bundle, args.policy.version());
     let text = match args.output {
         TextOrJson::Json => serde_json::to_string_pretty(&report)? + "\n",
         TextOrJson::Text => text(&report),
     };
     crate::exit::print(&text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn finding(out: &mut String, f: &Finding) {
+    out.push_str(&format!(
+        "  [{} {}] {}\n",
+        f.severity.symbol(),
+        f.severity.as_str().to_uppercase(),
+        f.title
+    ));
+    out.push_str(&format!("      {} {}\n", f.object, f.field));
+    out.push_str(&wrap(&format!("      {}", f.detail), WIDTH, "      "));
+    out.push_str(&wrap(&format!("      ({})", f.source), WIDTH, "       "));
 }
 
 fn bullet(out: &mut String, indent: &str, text: &str) {
@@ -55,24 +67,37 @@ pub fn text(report: &Report) -> String {
         }
     }
 
+    let pod: Vec<&Finding> = report.pod_findings().collect();
     out.push_str(&format!(
-        "\n{} ({})\n",
+        "\n{} — {} ({})\n",
         label("findings_heading"),
-        report.findings.len()
+        label("findings_your_pod"),
+        pod.len()
     ));
-    if report.findings.is_empty() {
+    if pod.is_empty() {
         out.push_str(&format!("  {}\n", label("findings_none")));
     }
-    for f in &report.findings {
+    for f in pod {
+        finding(&mut out, f);
+    }
+    if let Some(addon) = &report.addon {
+        let findings: Vec<&Finding> = report.addon_findings().collect();
         out.push_str(&format!(
-            "  [{} {}] {}\n",
-            f.severity.symbol(),
-            f.severity.as_str().to_uppercase(),
-            f.title
+            "\n{} — {} ({})\n",
+            label("findings_heading"),
+            label("findings_addon"),
+            findings.len()
         ));
-        out.push_str(&format!("      {} {}\n", f.object, f.field));
-        out.push_str(&wrap(&format!("      {}", f.detail), WIDTH, "      "));
-        out.push_str(&wrap(&format!("      ({})", f.source), WIDTH, "       "));
+        bullet(
+            &mut out,
+            "  ",
+            &label("addon_line")
+                .replace("{object}", &addon.object)
+                .replace("{level}", addon.level.as_str()),
+        );
+        for f in findings {
+            finding(&mut out, f);
+        }
     }
 
     out.push_str(&format!("\n{}\n", label("grants_heading")));

@@ -2,12 +2,16 @@
 //! with why the first one wins.
 
 use std::io::Read;
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
 
 use crate::cli::{TextOrJson, TroubleshootArgs};
+use crate::cluster::{client, context, fetch};
+use crate::commands::explain_manifest;
 use crate::exit::{self, UsageError};
+use crate::manifest;
 use crate::security::assets::label;
 use crate::security::compare::wrap;
 use crate::security::troubleshoot::{Analysis, PodFacts, ReadLine, analyze};
@@ -28,7 +32,16 @@ pub fn run(args: &TroubleshootArgs) -> anyhow::Result<ExitCode> {
         }
         words => words.join(" "),
     };
-    let pod: Option<PodFacts> = None;
+    if args.pod.as_deref() == Some("-") && args.text.as_slice() == ["-"] {
+        return Err(UsageError(
+            "standard input can hold the error or the --pod manifest, not both".into(),
+        )
+        .into());
+    }
+    let pod = match &args.pod {
+        Some(pod) => Some(pod_evidence(args, pod)?),
+        None => None,
+    };
     let analysis = analyze(&text, pod.as_ref());
     let found = analysis.first().is_some();
     match args.output {
@@ -45,6 +58,66 @@ pub fn run(args: &TroubleshootArgs) -> anyhow::Result<ExitCode> {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(exit::FAILURE)
+    })
+}
+
+/// The facts of the pod given with `--pod`: a manifest file (read by the manifest reader) or a
+/// live object of the current context. The first object with a pod template is used.
+fn pod_evidence(args: &TroubleshootArgs, pod: &str) -> anyhow::Result<PodFacts> {
+    let is_file = pod == "-" || Path::new(pod).exists();
+    let workload = match explain_manifest::parse_object(pod) {
+        Ok((kind, name)) if !is_file => {
+            let (info, config) = context::load(&args.cluster, args.namespace.as_deref())?;
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
+            let value = runtime.block_on(async {
+                let conn = client::connect_with(info.clone(), config).await?;
+                fetch::get_object(&conn, kind, &name, &info.namespace).await
+            })?;
+            manifest::value_to_workload(value)?.0
+        }
+        _ => {
+            let path = Path::new(pod);
+            let bytes = explain_manifest::read_input(path)?;
+            let manifests = manifest::read_manifests(&bytes)
+                .map_err(|e| UsageError(format!("--pod {pod}: {e}")))?;
+            let count = manifests.workloads.len();
+            let Some(first) = manifests.workloads.into_iter().next() else {
+                return Err(UsageError(format!(
+                    "--pod {pod}: no object with a pod template in it"
+                ))
+                .into());
+            };
+            if count > 1 {
+                eprintln!(
+                    "Warning: --pod {pod} holds {count} objects with a pod template; using the first, {}",
+                    first.reference()
+                );
+            }
+            first
+        }
+    };
+    let Some((meta, spec)) = workload.template() else {
+        return Err(UsageError(format!(
+            "--pod {pod}: {} has no pod template",
+            workload.reference()
+        ))
+        .into());
+    };
+    PodFacts::of(meta, spec, args.container.as_deref()).ok_or_else(|| {
+        match &args.container {
+            Some(name) => UsageError(format!(
+                "--container {name}: {} has no container by that name",
+                workload.reference()
+            )),
+            None => UsageError(format!(
+                "--pod {pod}: {} has no container",
+                workload.reference()
+            )),
+        }
+        .into()
     })
 }
 

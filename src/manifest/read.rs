@@ -58,6 +58,11 @@ pub enum ReadError {
     Empty,
     #[error("the input is not valid YAML or JSON: {0}")]
     Syntax(String),
+    /// A budget of the YAML reader was exceeded (aliases, depth, nodes, documents).
+    #[error(
+        "the input exceeds podwiz's YAML limits (alias expansion, nesting depth 64, 250,000 nodes, 1,024 documents): {0}"
+    )]
+    Limit(String),
     #[error("the input is not a Kubernetes manifest: {0}")]
     NotKubernetes(String),
     #[error("{object} does not decode: {message}")]
@@ -145,8 +150,19 @@ fn parse_documents(text: &str) -> Result<Vec<Value>, ReadError> {
         // kubectl's YAML 1.1 reader: `defaultMode: 0644` is octal.
         legacy_octal_numbers: true,
     };
-    serde_saphyr::from_str_multiple_with_options::<Value, Vec<Value>>(text, options)
-        .map_err(|e| ReadError::Syntax(one_line(&e.to_string())))
+    serde_saphyr::from_str_multiple_with_options::<Value, Vec<Value>>(text, options).map_err(|e| {
+        let message = one_line(&e.to_string());
+        let message = message
+            .strip_prefix("error: ")
+            .unwrap_or(&message)
+            .to_string();
+        let lower = message.to_ascii_lowercase();
+        if lower.contains("limit") || lower.contains("budget") || lower.contains("depth") {
+            ReadError::Limit(message)
+        } else {
+            ReadError::Syntax(message)
+        }
+    })
 }
 
 /// Error texts of parsers can span lines (snippets); keep the first line.
@@ -481,7 +497,7 @@ mod tests {
             ));
         }
         let err = read_manifests(bomb.as_bytes()).expect_err("alias bomb must stop");
-        assert!(matches!(err, ReadError::Syntax(_)), "{err}");
+        assert!(matches!(err, ReadError::Limit(_)), "{err}");
         let deep = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
         assert!(read_manifests(deep.as_bytes()).is_err());
         let deep_block: String = (0..200)

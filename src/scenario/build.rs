@@ -4,17 +4,19 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{DaemonSet, DaemonSetSpec};
 use k8s_openapi::api::core::v1::{
-    Capabilities, Container, ContainerPort, EmptyDirVolumeSource, HostPathVolumeSource, Namespace,
-    PersistentVolumeClaimVolumeSource, Pod, PodSpec, PodTemplateSpec, ResourceRequirements,
-    SELinuxOptions, SecurityContext, ServiceAccount, Toleration, Volume, VolumeMount,
+    AppArmorProfile, Capabilities, Container, ContainerPort, EmptyDirVolumeSource,
+    HostPathVolumeSource, Namespace, PersistentVolumeClaimVolumeSource, Pod, PodSpec,
+    PodTemplateSpec, ResourceRequirements, SELinuxOptions, SecurityContext, ServiceAccount,
+    Toleration, Volume, VolumeMount,
 };
 use k8s_openapi::api::rbac::v1::{RoleBinding, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
-use super::options::{Fuse, Kind, Platform, Resolved, Selinux, Storage, Userns, UsernsShape};
+use super::options::{
+    Apparmor, Fuse, Kind, Platform, Resolved, Selinux, Storage, Userns, UsernsShape,
+};
 use super::{Bundle, HostFile, HostStep, Mode, NodeScope, OptionError, Options, UsageHint};
-use crate::security::pss;
 
 pub const CRIO_USERNS_ANNOTATION: &str = "io.kubernetes.cri-o.userns-mode";
 pub const CRIO_USERNS_VALUE: &str = "auto:size=65536;keep-id=true";
@@ -102,6 +104,23 @@ fn build_resolved(mode: Mode, o: Resolved) -> Bundle {
         }
         None => {}
     }
+    match &o.apparmor {
+        Some(Apparmor::Unconfined) => {
+            security.app_armor_profile = Some(AppArmorProfile {
+                type_: "Unconfined".into(),
+                localhost_profile: None,
+            });
+        }
+        Some(Apparmor::Localhost(name)) => {
+            security.app_armor_profile = Some(AppArmorProfile {
+                type_: "Localhost".into(),
+                localhost_profile: Some(name.clone()),
+            });
+        }
+        // The runtime's default needs no field, and a pod that names RuntimeDefault is refused
+        // on nodes without AppArmor.
+        Some(Apparmor::RuntimeDefault) | None => {}
+    }
     if o.selinux == Some(Selinux::EngineType) {
         security.se_linux_options = Some(SELinuxOptions {
             type_: Some("container_engine_t".into()),
@@ -169,6 +188,9 @@ fn build_resolved(mode: Mode, o: Resolved) -> Bundle {
         },
         spec: Some(PodSpec {
             host_users,
+            // Podman never calls the Kubernetes API; a token in the pod only adds the account's
+            // API rights to whatever escapes the container engine.
+            automount_service_account_token: (!o.service_account_token).then_some(false),
             service_account_name: openshift.then(|| o.name.clone()),
             containers: vec![container],
             volumes: (!volumes.is_empty()).then_some(volumes),
@@ -187,7 +209,7 @@ fn build_resolved(mode: Mode, o: Resolved) -> Bundle {
         .namespace
         .as_ref()
         .filter(|_| o.create_namespace)
-        .map(|name| namespace_for(name, &pod));
+        .map(|name| namespace_for(name));
     let fuse_plugin = match o.fuse {
         Some(Fuse::DevicePlugin) => Some(fuse_device_plugin()),
         Some(Fuse::GenericDevicePlugin) => Some(generic_device_plugin()),
@@ -234,32 +256,12 @@ fn mount(name: &str, path: &str) -> VolumeMount {
     }
 }
 
-/// The namespace to create, labelled so Pod Security enforces exactly the level this pod needs
-/// and warns about anything beyond restricted.
-fn namespace_for(name: &str, pod: &Pod) -> Namespace {
-    let level = pss::evaluate_pod(pod, pss::PolicyVersion::Latest).level;
-    let labels = BTreeMap::from([
-        (
-            "pod-security.kubernetes.io/enforce".to_string(),
-            level.as_str().to_string(),
-        ),
-        (
-            "pod-security.kubernetes.io/enforce-version".to_string(),
-            "latest".to_string(),
-        ),
-        (
-            "pod-security.kubernetes.io/warn".to_string(),
-            "restricted".to_string(),
-        ),
-        (
-            "pod-security.kubernetes.io/warn-version".to_string(),
-            "latest".to_string(),
-        ),
-    ]);
+/// The namespace to create. Its Pod Security labels depend on the pod's level, which the
+/// security layer knows: `security::build` adds them (scenario stays the bottom layer).
+fn namespace_for(name: &str) -> Namespace {
     Namespace {
         metadata: ObjectMeta {
             name: Some(name.to_string()),
-            labels: Some(labels),
             ..ObjectMeta::default()
         },
         ..Namespace::default()
@@ -304,6 +306,14 @@ fn openshift_access(mode: Mode, o: &Resolved) -> (ServiceAccount, RoleBinding) {
 
 const DEVICE_PLUGIN_DIR: &str = "/var/lib/kubelet/device-plugins";
 
+/// The article's device plugin image. `v1.0` is the only tag soolaugust/fuse-device-plugin ever
+/// published (unmaintained since 2022); no digest could be checked from here, so podwiz's
+/// mutable-tag finding stays on this DaemonSet and says how to pin it (assets/pinned-images.md).
+pub const FUSE_DEVICE_PLUGIN_IMAGE: &str = "soolaugust/fuse-device-plugin:v1.0";
+/// squat/generic-device-plugin release 0.2.0, by tag and digest (the multi-arch index pushed to
+/// docker.io and ghcr.io alike; evidence in assets/pinned-images.md).
+pub const GENERIC_DEVICE_PLUGIN_IMAGE: &str = "docker.io/squat/generic-device-plugin:0.2.0@sha256:66c8d5c270eb2b721f1064c549b9b7898152a6d2f0163380a5d37dc7636c20ff";
+
 /// The article's soolaugust/fuse-device-plugin DaemonSet, without its `imagePullSecrets`
 /// (a secret only the article's authors had).
 pub fn fuse_device_plugin() -> DaemonSet {
@@ -328,7 +338,7 @@ pub fn fuse_device_plugin() -> DaemonSet {
                     host_network: Some(true),
                     containers: vec![Container {
                         name: "fuse-device-plugin-ctr".into(),
-                        image: Some("soolaugust/fuse-device-plugin:v1.0".into()),
+                        image: Some(FUSE_DEVICE_PLUGIN_IMAGE.into()),
                         security_context: Some(SecurityContext {
                             allow_privilege_escalation: Some(false),
                             capabilities: Some(Capabilities {
@@ -381,6 +391,8 @@ pub fn generic_device_plugin() -> DaemonSet {
                     ..ObjectMeta::default()
                 }),
                 spec: Some(PodSpec {
+                    // It speaks to the kubelet over its socket, never to the API server.
+                    automount_service_account_token: Some(false),
                     priority_class_name: Some("system-node-critical".into()),
                     tolerations: Some(
                         ["NoExecute", "NoSchedule"]
@@ -393,7 +405,7 @@ pub fn generic_device_plugin() -> DaemonSet {
                     ),
                     containers: vec![Container {
                         name: "generic-device-plugin".into(),
-                        image: Some("squat/generic-device-plugin".into()),
+                        image: Some(GENERIC_DEVICE_PLUGIN_IMAGE.into()),
                         args: Some(vec![
                             "--device".into(),
                             r#"{"name": "fuse", "groups": [{"count": 10, "paths": [{"path": "/dev/fuse"}]}]}"#.into(),
@@ -502,6 +514,20 @@ fn host_steps(mode: Mode, o: &Resolved, rootless: bool) -> Vec<HostStep> {
             files: vec![],
         });
     }
+    if let Some(Apparmor::Localhost(name)) = &o.apparmor {
+        let path = format!("/etc/apparmor.d/{name}");
+        steps.push(HostStep {
+            title: format!("Load the AppArmor profile {name} (not verified by podwiz)"),
+            why: "The runtime's default AppArmor profile denies mount, which Podman needs for its storage and its containers. This profile is containerd's default with mount allowed for what Podman mounts. NOT VERIFIED: podwiz's test node runs a kernel without AppArmor (CONFIG_SECURITY_APPARMOR is not set), so these rules were never loaded there; test on one node first. Rules from containerd contrib/apparmor/template.go; the mount denials from podman and buildah issue reports.".into(),
+            node_scope: NodeScope::EveryNode,
+            commands: vec![format!("apparmor_parser -r -W {path}")],
+            files: vec![HostFile {
+                path,
+                content: apparmor_profile(name),
+                append: false,
+            }],
+        });
+    }
     if mode == Mode::Remote {
         steps.push(HostStep {
             title: "Enable the node's Podman socket".into(),
@@ -524,6 +550,69 @@ fn host_steps(mode: Mode, o: &Resolved, rootless: bool) -> Vec<HostStep> {
         });
     }
     steps
+}
+
+/// The profile `--apparmor localhost:NAME` writes to /etc/apparmor.d/NAME on every node.
+///
+/// Start: containerd's default profile (contrib/apparmor/template.go, the profile the pod gets
+/// without podwiz), unchanged except its `deny mount,`. Instead it allows the mounts Podman makes
+/// in a pod: fuse-overlayfs and overlay storage (`mount .../storage/overlay ... flags: 0x1000`,
+/// MS_BIND, in the reports), the /proc, /sys, /dev, /dev/pts, /dev/mqueue and tmpfs of its own
+/// containers, bind mounts, and making mounts private again (`remount /, flags: 0x44000`,
+/// MS_REC|MS_PRIVATE). Not verified: no AppArmor on podwiz's test kernel.
+pub fn apparmor_profile(name: &str) -> String {
+    format!(
+        r#"# podwiz: containerd's default container profile, with the mounts Podman makes allowed.
+# Not verified by podwiz (its test kernel has no AppArmor). Load: apparmor_parser -r -W /etc/apparmor.d/{name}
+#include <tunables/global>
+
+profile {name} flags=(attach_disconnected,mediate_deleted) {{
+  #include <abstractions/base>
+
+  network,
+  capability,
+  file,
+  umount,
+  pivot_root,
+
+  # containerd's default denies every mount here. Podman in the pod mounts:
+  mount fstype=fuse.fuse-overlayfs,
+  mount fstype=overlay,
+  mount fstype=proc,
+  mount fstype=sysfs,
+  mount fstype=tmpfs,
+  mount fstype=devpts,
+  mount fstype=mqueue,
+  mount fstype=cgroup2,
+  mount options=(rw, bind),
+  mount options=(rw, rbind),
+  mount options=(ro, remount, bind),
+  mount options=(ro, remount, rbind),
+  mount options=(rprivate),
+  mount options=(private),
+  mount options=(rslave),
+  mount options=(slave),
+
+  deny @{{PROC}}/* w,
+  deny @{{PROC}}/{{[^1-9],[^1-9][^0-9],[^1-9s][^0-9y][^0-9s],[^1-9][^0-9][^0-9][^0-9]*}}/** w,
+  deny @{{PROC}}/sys/[^k]** w,
+  deny @{{PROC}}/sys/kernel/{{?,??,[^s][^h][^m]**}} w,
+  deny @{{PROC}}/sysrq-trigger rwklx,
+  deny @{{PROC}}/kcore rwklx,
+  deny /sys/[^f]*/** wklx,
+  deny /sys/f[^s]*/** wklx,
+  deny /sys/fs/[^c]*/** wklx,
+  deny /sys/fs/c[^g]*/** wklx,
+  deny /sys/fs/cg[^r]*/** wklx,
+  deny /sys/firmware/** rwklx,
+  deny /sys/kernel/security/** rwklx,
+
+  signal (receive) peer=unconfined,
+  signal (send,receive) peer={name},
+  ptrace (trace,read,tracedby,readby) peer={name},
+}}
+"#
+    )
 }
 
 /// Quote a path for a POSIX shell when it holds anything but safe characters.

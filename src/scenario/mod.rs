@@ -10,11 +10,13 @@ pub mod validate;
 pub mod workload;
 
 pub use build::{
-    CRIO_DEVICES_ANNOTATION, CRIO_USERNS_ANNOTATION, ROOTFUL_CAPS, ROOTFUL_STORAGE,
-    ROOTLESS_STORAGE, ROOTLESS_UID, build, fuse_device_plugin, generic_device_plugin, shell_quote,
+    CRIO_DEVICES_ANNOTATION, CRIO_USERNS_ANNOTATION, FUSE_DEVICE_PLUGIN_IMAGE,
+    GENERIC_DEVICE_PLUGIN_IMAGE, ROOTFUL_CAPS, ROOTFUL_STORAGE, ROOTLESS_STORAGE, ROOTLESS_UID,
+    apparmor_profile, build, fuse_device_plugin, generic_device_plugin, shell_quote,
 };
 pub use bundle::{Bundle, HostFile, HostStep, NodeScope, Object, UsageHint};
 pub use mode::{Mode, UnknownMode};
 pub use options::{
-    Fuse, Kind, OptionError, Options, Platform, Resolved, Selinux, Storage, Userns, UsernsShape,
+    Apparmor, Fuse, Kind, OptionError, Options, Platform, Resolved, Selinux, Storage, Userns,
+    UsernsShape,
 };

@@ -66,6 +66,62 @@ pub enum Selinux {
     None,
 }
 
+/// Which AppArmor profile the Podman container runs under (non-privileged modes). Only matters on
+/// nodes where AppArmor is on (Ubuntu, Debian, SUSE and Container-Optimized OS node images among
+/// others): there containerd's and CRI-O's default profile denies `mount`, which Podman needs.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "value")]
+pub enum Apparmor {
+    /// No profile set: the runtime's default. On AppArmor nodes it denies Podman's mounts;
+    /// elsewhere nothing changes. Nothing is written into the pod (a pod that names a profile is
+    /// rejected on nodes without AppArmor).
+    RuntimeDefault,
+    /// `appArmorProfile.type: Unconfined`: Podman's mounts work; the pod leaves Pod Security
+    /// baseline (privileged level).
+    Unconfined,
+    /// `appArmorProfile.type: Localhost` with a profile podwiz writes as a host step; keeps
+    /// baseline. Its rules are not verified on podwiz's test kernel (no AppArmor there).
+    Localhost(String),
+}
+
+impl Apparmor {
+    pub const WORDS: &'static [&'static str] = &["runtime-default", "unconfined", "localhost:NAME"];
+    /// The profile name podwiz suggests for `localhost:`.
+    pub const DEFAULT_PROFILE: &'static str = "podwiz-podman";
+}
+
+impl fmt::Display for Apparmor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Apparmor::RuntimeDefault => f.write_str("runtime-default"),
+            Apparmor::Unconfined => f.write_str("unconfined"),
+            Apparmor::Localhost(name) => write!(f, "localhost:{name}"),
+        }
+    }
+}
+
+impl FromStr for Apparmor {
+    type Err = OptionError;
+
+    fn from_str(s: &str) -> Result<Self, OptionError> {
+        match s.split_once(':') {
+            None if s == "runtime-default" => Ok(Apparmor::RuntimeDefault),
+            None if s == "unconfined" => Ok(Apparmor::Unconfined),
+            Some(("localhost", name)) => {
+                validate::apparmor_profile(name).map_err(|rule| {
+                    OptionError::new("--apparmor", s, format!("the profile name {rule}"))
+                })?;
+                Ok(Apparmor::Localhost(name.to_string()))
+            }
+            _ => Err(OptionError::new(
+                "--apparmor",
+                s,
+                format!("must be one of: {}", Apparmor::WORDS.join(", ")),
+            )),
+        }
+    }
+}
+
 /// The workload that runs the pod: the pod itself, or a controller with the pod as its template.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -222,8 +278,13 @@ pub struct Options {
     pub fuse: Option<Fuse>,
     pub storage: Option<Storage>,
     pub selinux: Option<Selinux>,
+    pub apparmor: Option<Apparmor>,
     pub platform: Option<Platform>,
     pub create_namespace: bool,
+    /// Mount the ServiceAccount's API token into the pod (`--service-account-token`). Podman
+    /// does not talk to the Kubernetes API, so podwiz writes `automountServiceAccountToken:
+    /// false` unless asked: after a breakout, a mounted token adds the account's API rights.
+    pub service_account_token: bool,
     /// The workload kind (default: a bare Pod).
     #[serde(default)]
     pub kind: Option<Kind>,
@@ -232,7 +293,13 @@ pub struct Options {
     pub schedule: Option<String>,
 }
 
-pub const DEFAULT_IMAGE: &str = "quay.io/podman/stable";
+/// The Podman image podwiz writes unless `--image` says otherwise: a version tag, so podwiz's own
+/// mutable-tag finding does not fire on its defaults. The newest Podman 5 tag found published
+/// (evidence: assets/pinned-images.md); `quay.io/podman/stable` tags `vX.Y.Z` per Podman release
+/// (containers/image_build ci/tag_version.sh).
+pub const DEFAULT_IMAGE: &str = "quay.io/podman/stable:v5.8.4";
+/// The article's image, unpinned: only `--article` writes it, to reproduce the article.
+pub const ARTICLE_IMAGE: &str = "quay.io/podman/stable";
 /// The article keeps every pod alive with a long sleep.
 pub const ARTICLE_SLEEP: &str = "1000000";
 pub const ARTICLE_USERNS_SLEEP: &str = "10000";
@@ -253,8 +320,12 @@ pub struct Resolved {
     pub fuse: Option<Fuse>,
     pub storage: Option<Storage>,
     pub selinux: Option<Selinux>,
+    /// `None` for the modes it does not apply to (privileged, remote).
+    pub apparmor: Option<Apparmor>,
     pub platform: Platform,
     pub create_namespace: bool,
+    /// Whether the pod mounts its ServiceAccount token (see [`Options::service_account_token`]).
+    pub service_account_token: bool,
     /// Absent in JSON for a bare Pod, so the pod bundle's output is unchanged.
     #[serde(skip_serializing_if = "Kind::is_pod")]
     pub kind: Kind,
@@ -270,6 +341,9 @@ pub struct Applicable {
     pub fuse: bool,
     pub storage: bool,
     pub selinux: bool,
+    /// Podman mounts inside the pod (fuse-overlayfs, its containers' filesystems): the modes
+    /// that take `--fuse` are the ones an AppArmor profile can stop.
+    pub apparmor: bool,
 }
 
 impl Applicable {
@@ -280,24 +354,28 @@ impl Applicable {
                 fuse: false,
                 storage: false,
                 selinux: false,
+                apparmor: false,
             },
             Mode::RootlessNoPriv | Mode::RootfulNoPriv => Applicable {
                 userns: false,
                 fuse: true,
                 storage: true,
                 selinux: true,
+                apparmor: true,
             },
             Mode::Remote => Applicable {
                 userns: false,
                 fuse: false,
                 storage: false,
                 selinux: true,
+                apparmor: false,
             },
             Mode::Userns => Applicable {
                 userns: true,
                 fuse: true,
                 storage: true,
                 selinux: true,
+                apparmor: true,
             },
         }
     }
@@ -308,6 +386,9 @@ impl Options {
     pub fn article(mode: Mode) -> Options {
         let applicable = Applicable::for_mode(mode);
         Options {
+            image: Some(ARTICLE_IMAGE.to_string()),
+            // The article's pods leave automountServiceAccountToken unset: the token is mounted.
+            service_account_token: true,
             userns: applicable.userns.then_some(Userns::CrioAnnotation),
             userns_shape: applicable.userns.then_some(UsernsShape::Rootful),
             fuse: applicable.fuse.then_some(Fuse::DevicePlugin),
@@ -399,6 +480,20 @@ impl Options {
                 "a privileged container runs unconfined (spc_t) anyway",
             );
         }
+        if !applicable.apparmor
+            && let Some(apparmor) = &self.apparmor
+        {
+            return not_needed(
+                "--apparmor",
+                apparmor.to_string(),
+                match mode {
+                    Mode::Remote => {
+                        "podman --remote mounts nothing in the pod; the node's Podman does"
+                    }
+                    _ => "a privileged container runs unconfined by AppArmor anyway",
+                },
+            );
+        }
         if !applicable.userns {
             if let Some(userns) = self.userns {
                 return not_needed(
@@ -444,6 +539,10 @@ impl Options {
                 _ => Selinux::EngineType,
             })
         });
+
+        let apparmor = applicable
+            .apparmor
+            .then(|| self.apparmor.clone().unwrap_or(Apparmor::RuntimeDefault));
 
         if mode == Mode::Remote && selinux == Some(Selinux::EngineType) {
             return Err(OptionError::new(
@@ -548,8 +647,10 @@ impl Options {
             fuse,
             storage,
             selinux,
+            apparmor,
             platform,
             create_namespace: self.create_namespace,
+            service_account_token: self.service_account_token,
             kind,
             schedule,
         })

@@ -252,7 +252,7 @@ fn normalized(caps: Option<&Vec<String>>) -> Vec<String> {
     let mut out: Vec<String> = caps
         .into_iter()
         .flatten()
-        .map(|c| crate::security::findings::normalize_capability(c))
+        .map(|c| super::validate::normalize_capability(c))
         .collect();
     out.sort();
     out.dedup();

@@ -32,6 +32,33 @@ pub fn dns1123_label(s: &str) -> Result<(), String> {
     }
 }
 
+/// A capability as Kubernetes compares them: `SYS_ADMIN`, `CAP_SYS_ADMIN`, `cap_sys_admin` →
+/// `SYS_ADMIN`.
+pub fn normalize_capability(cap: &str) -> String {
+    let upper = cap.trim().to_ascii_uppercase();
+    match upper.strip_prefix("CAP_") {
+        Some(rest) => rest.to_string(),
+        None => upper,
+    }
+}
+
+/// An AppArmor profile name for `appArmorProfile.localhostProfile`, also used as the file name
+/// under /etc/apparmor.d on the nodes: letters, digits, '.', '_' and '-', 1 to 253 characters,
+/// not starting with '.' or '-' (no path, nothing a shell or the profile syntax reads specially).
+pub fn apparmor_profile(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 253
+        && !name.starts_with(['.', '-'])
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err("must be 1-253 letters, digits, '.', '_' or '-', not starting with '.' or '-'".into())
+    }
+}
+
 /// A node path for a hostPath volume: absolute, normal components only.
 pub fn host_path(path: &str) -> Result<(), String> {
     if !path.starts_with('/') {

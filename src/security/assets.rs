@@ -220,6 +220,9 @@ pub const LABEL_KEYS: &[&str] = &[
     "pss_restricted_heading",
     "findings_heading",
     "findings_none",
+    "findings_your_pod",
+    "findings_addon",
+    "addon_line",
     "grants_heading",
     "grants_pod",
     "grants_node",
@@ -246,9 +249,13 @@ pub const LABEL_KEYS: &[&str] = &[
     "value_run_as_root_unset",
     "value_image",
     "value_image_no_tag",
+    "value_tag_moves_podman",
+    "value_tag_moves_other",
     "value_apparmor_field",
     "value_apparmor_annotation",
     "value_every_engine",
+    "value_token_unset",
+    "value_token_true",
 ];
 
 /// Every (where, source) pair of the catalogue, for the "every entry has a source" test.

@@ -3,8 +3,8 @@
 use serde::Serialize;
 
 use super::assets::assets;
-use super::pss::Level;
-use super::report::{Facts, assess};
+use super::pss::{Level, PolicyVersion};
+use super::report::{Facts, assess_at};
 use crate::scenario::{self, Fuse, Mode, Options, Userns};
 
 /// One mode's row of `podwiz compare`.
@@ -30,22 +30,30 @@ pub struct CompareRow {
     pub builds_images: String,
 }
 
-/// One row per mode, in `Mode::ALL` order.
+/// One row per mode, in `Mode::ALL` order, levels at the newest policy version.
 pub fn rows() -> Vec<CompareRow> {
-    Mode::ALL.into_iter().filter_map(row).collect()
+    rows_at(PolicyVersion::Latest)
 }
 
-fn row(mode: Mode) -> Option<CompareRow> {
+/// One row per mode, levels judged at Pod Security policy `version`.
+pub fn rows_at(version: PolicyVersion) -> Vec<CompareRow> {
+    Mode::ALL
+        .into_iter()
+        .filter_map(|mode| row(mode, version))
+        .collect()
+}
+
+fn row(mode: Mode, version: PolicyVersion) -> Option<CompareRow> {
     // Default options are valid for every mode (tested in scenario::options).
     let bundle = scenario::build(mode, &Options::default()).ok()?;
     let facts = Facts::of(&bundle);
-    let report = assess(&bundle);
+    let report = assess_at(&bundle, version);
     let o = &bundle.options;
     Some(CompareRow {
         mode,
         privileged: facts.privileged,
         root_inside: facts.root,
-        node_root_after_breakout: facts.privileged || facts.socket || (facts.root && !facts.userns),
+        node_root_after_breakout: facts.root_on_node(),
         pss_level: report.pss.level,
         engine_socket: facts.socket,
         host_changes: bundle.host_steps.iter().map(|s| s.title.clone()).collect(),

@@ -191,6 +191,7 @@ pub const FINDING_IDS: &[&str] = &[
     "proc-mount-unmasked",
     "crio-userns-annotation",
     "user-namespace",
+    "service-account-token",
     "mutable-image-tag",
 ];
 
@@ -231,14 +232,9 @@ fn containers<'a>(spec: &'a PodSpec, prefix: &str) -> Vec<ContainerView<'a>> {
     out
 }
 
-/// `SYS_ADMIN`, `CAP_SYS_ADMIN`, `cap_sys_admin` → `SYS_ADMIN`.
-pub fn normalize_capability(cap: &str) -> String {
-    let upper = cap.trim().to_ascii_uppercase();
-    match upper.strip_prefix("CAP_") {
-        Some(rest) => rest.to_string(),
-        None => upper,
-    }
-}
+/// `SYS_ADMIN`, `CAP_SYS_ADMIN`, `cap_sys_admin` → `SYS_ADMIN` (defined in the bottom layer,
+/// where the rewrite of manifests needs it too).
+pub use crate::scenario::validate::normalize_capability;
 
 /// Whether the pod runs in a user namespace: `hostUsers: false` or the legacy CRI-O annotation.
 pub fn has_user_namespace(meta: &ObjectMeta, spec: &PodSpec) -> bool {
@@ -343,6 +339,52 @@ pub fn image_is_pinned(image: &str) -> bool {
     }
 }
 
+/// Which container engine a pod runs, if any: an image named for Podman or Buildah (any registry,
+/// any tag), a `docker:*dind*` image, or a hostPath that hands it an engine's socket. A heuristic
+/// for any pod: podwiz's own pods always match through their image or socket.
+pub fn container_engine(spec: &PodSpec, prefix: &str) -> Option<&'static str> {
+    for c in containers(spec, prefix) {
+        let Some(image) = c.image else { continue };
+        let repository = image.split('@').next().unwrap_or(image);
+        let tag = image_tag(repository).unwrap_or("");
+        let name = repository
+            .rsplit('/')
+            .next()
+            .unwrap_or(repository)
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let path = repository.to_ascii_lowercase();
+        if name == "podman" || path.contains("/podman/") || path.starts_with("podman/") {
+            return Some("Podman");
+        }
+        if name == "buildah" || path.contains("/buildah/") || path.starts_with("buildah/") {
+            return Some("Buildah");
+        }
+        if name == "docker" && tag.contains("dind") {
+            return Some("Docker");
+        }
+    }
+    spec.volumes
+        .iter()
+        .flatten()
+        .filter_map(|v| v.host_path.as_ref())
+        .filter_map(|h| engine_socket(&h.path))
+        // `/` or `/run` exposes every socket, but says nothing about what the pod runs.
+        .find(|engine| *engine != "every")
+}
+
+/// Whether an image reference names quay.io/podman/stable (with or without a tag or digest).
+fn is_podman_stable(image: &str) -> bool {
+    let repository = image.split('@').next().unwrap_or(image);
+    let repository = match image_tag(repository) {
+        Some(tag) => &repository[..repository.len() - tag.len() - 1],
+        None => repository,
+    };
+    repository == "quay.io/podman/stable"
+}
+
 /// The tag of an image reference, if any (a `:` after the last `/`).
 pub fn image_tag(image: &str) -> Option<&str> {
     let last = image.rsplit('/').next().unwrap_or(image);
@@ -406,6 +448,20 @@ fn findings_at(meta: &ObjectMeta, spec: &PodSpec, object: &str, prefix: &str) ->
             object,
             format!("{prefix}metadata.annotations[\"{CRIO_USERNS_ANNOTATION}\"]"),
             &[("value", &shown)],
+        ));
+    }
+    if let Some(engine) = container_engine(spec, prefix)
+        && spec.automount_service_account_token != Some(false)
+    {
+        let value = match spec.automount_service_account_token {
+            Some(_) => label("value_token_true"),
+            None => label("value_token_unset"),
+        };
+        out.push(make(
+            "service-account-token",
+            object,
+            format!("{prefix}spec.automountServiceAccountToken"),
+            &[("engine", engine), ("value", value)],
         ));
     }
     for (i, volume) in spec.volumes.iter().flatten().enumerate() {
@@ -564,11 +620,17 @@ fn findings_at(meta: &ObjectMeta, spec: &PodSpec, object: &str, prefix: &str) ->
                 None => label("value_image_no_tag"),
             };
             let shown = template.replace("{image}", image);
+            // The reason names this image's own registry practice, not another object's.
+            let why = if is_podman_stable(image) {
+                label("value_tag_moves_podman")
+            } else {
+                label("value_tag_moves_other")
+            };
             out.push(make(
                 "mutable-image-tag",
                 object,
                 format!("{}.image", c.path),
-                &[("container", c.name), ("value", &shown)],
+                &[("container", c.name), ("value", &shown), ("why", why)],
             ));
         }
     }

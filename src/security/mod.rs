@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod compare;
 pub mod findings;
+pub mod namespace;
 pub mod pss;
 pub mod report;
 pub mod troubleshoot;
@@ -12,12 +13,13 @@ pub mod workload;
 pub use assets::{Explanation, Scope};
 pub use compare::{CompareRow, rows as compare_rows};
 pub use findings::{Finding, Severity, findings_for_daemonset, findings_for_pod};
-pub use report::{Grant, Report, assess};
+pub use namespace::{build, build_at};
+pub use report::{Addon, Grant, Price, Report, apply_risk, assess, assess_at, price};
 pub use troubleshoot::{Diagnosis, diagnose};
 
 /// The wizard's explanation of a choice: `mode.<id>`, `userns.<word>`, `userns-shape.<word>`,
-/// `fuse.<word>`, `storage.<emptydir|hostpath|pvc|none>`, `selinux.<word>`, `platform.<word>`,
-/// `kind.<word>`.
+/// `fuse.<word>`, `storage.<emptydir|hostpath|pvc|none>`, `selinux.<word>`,
+/// `apparmor.<runtime-default|unconfined|localhost>`, `platform.<word>`, `kind.<word>`.
 pub fn explain_choice(key: &str) -> Option<&'static Explanation> {
     assets::assets().choices.get(key)
 }
@@ -30,7 +32,9 @@ pub fn explain_step(key: &str) -> Option<&'static Explanation> {
 
 /// Every key `explain_choice` must answer, derived from the modes and option words.
 pub fn choice_keys() -> Vec<String> {
-    use crate::scenario::{Fuse, Kind, Mode, Platform, Selinux, Storage, Userns, UsernsShape};
+    use crate::scenario::{
+        Apparmor, Fuse, Kind, Mode, Platform, Selinux, Storage, Userns, UsernsShape,
+    };
     let mut keys: Vec<String> = Mode::ALL.iter().map(|m| format!("mode.{m}")).collect();
     let mut add = |prefix: &str, words: &[&str]| {
         for word in words {
@@ -43,6 +47,7 @@ pub fn choice_keys() -> Vec<String> {
     add("fuse", Fuse::WORDS);
     add("storage", Storage::WORDS);
     add("selinux", Selinux::WORDS);
+    add("apparmor", Apparmor::WORDS);
     add("platform", Platform::WORDS);
     add("kind", Kind::WORDS);
     keys

@@ -6,7 +6,9 @@ use serde::Serialize;
 use super::assets::{self, Scope, When, assets};
 use super::findings::{self, Finding};
 use super::pss::{self, PssResult};
-use crate::scenario::{Bundle, Mode, Resolved, Selinux, Storage};
+use k8s_openapi::api::core::v1::Pod;
+
+use crate::scenario::{Bundle, Mode, Object, Resolved, Selinux, Storage};
 
 /// What an attacker who controls the pod gets, in the pod or on the node.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -21,13 +23,49 @@ pub struct Grant {
 pub struct Report {
     pub mode: Mode,
     pub options: Resolved,
+    /// The level of the user's pod: the headline. The add-on's own level is in `addon`.
     pub pss: PssResult,
-    /// Critical first, then by field.
+    /// Critical first, then by field. Findings whose `object` is the add-on's are about the
+    /// cluster add-on, not the pod (see [`Report::pod_findings`], [`Report::addon_findings`]).
     pub findings: Vec<Finding>,
+    /// The cluster add-on this bundle relies on (the /dev/fuse device plugin DaemonSet),
+    /// installed once by a cluster admin, not with every pod.
+    pub addon: Option<Addon>,
     pub grants: Vec<Grant>,
     pub host_changes: Vec<String>,
     pub requirements: Vec<String>,
     pub works_inside: Vec<String>,
+}
+
+/// A cluster add-on of a bundle: installed once per cluster by an admin, privileged or not by its
+/// own design, judged apart from the user's pod.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Addon {
+    /// `daemonset/<name>`, as findings name it.
+    pub object: String,
+    /// The Pod Security level of its pod template (it runs in kube-system, not in the pod's
+    /// namespace).
+    pub level: pss::Level,
+}
+
+impl Report {
+    /// The findings about the user's pod and what comes with it (ServiceAccount, the nodes'
+    /// settings), without the add-on's.
+    pub fn pod_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| !self.is_addon(f))
+    }
+
+    /// The findings about the cluster add-on, installed once.
+    pub fn addon_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| self.is_addon(f))
+    }
+
+    /// Whether a finding is about the cluster add-on rather than the pod.
+    pub fn is_addon(&self, finding: &Finding) -> bool {
+        self.addon
+            .as_ref()
+            .is_some_and(|a| a.object == finding.object)
+    }
 }
 
 /// Facts about a bundle that the asset conditions test.
@@ -64,9 +102,17 @@ impl Facts {
     ];
 
     pub fn of(bundle: &Bundle) -> Facts {
-        let meta = &bundle.pod.metadata;
+        Facts {
+            fuse: bundle.options.fuse.is_some(),
+            ..Facts::of_pod(&bundle.pod)
+        }
+    }
+
+    /// The facts a Pod shows by itself (`fuse` stays false: it comes from the bundle's options).
+    pub fn of_pod(pod: &Pod) -> Facts {
+        let meta = &pod.metadata;
         let default_spec = Default::default();
-        let spec = bundle.pod.spec.as_ref().unwrap_or(&default_spec);
+        let spec = pod.spec.as_ref().unwrap_or(&default_spec);
         let containers = &spec.containers;
         let sc = |c: &k8s_openapi::api::core::v1::Container| c.security_context.clone();
         let host_paths: Vec<&str> = spec
@@ -97,8 +143,14 @@ impl Facts {
                 .iter()
                 .any(|p| findings::engine_socket(p).is_some()),
             hostpath: !host_paths.is_empty(),
-            fuse: bundle.options.fuse.is_some(),
+            fuse: false,
         }
+    }
+
+    /// Whether a process that escapes the pod is root on the node: a privileged container, an
+    /// engine socket (whoever drives it is root), or uid 0 without a user namespace.
+    pub fn root_on_node(&self) -> bool {
+        self.privileged || self.socket || (self.root && !self.userns)
     }
 
     pub fn get(&self, name: &str) -> Option<bool> {
@@ -173,9 +225,85 @@ pub fn bundle_findings(bundle: &Bundle) -> Vec<Finding> {
     out
 }
 
-/// Assess a bundle.
+/// The price of a bundle, as the wizard shows it next to each choice: the pod's Pod Security
+/// level (newest policy) and whether an escape is root on the node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Price {
+    pub level: pss::Level,
+    pub root_on_node: bool,
+}
+
+/// What applying `objects` risks, in one line for a confirmation prompt:
+/// `privileged pod: root on the node`, plus the cluster add-on when there is one.
+pub fn apply_risk(objects: &[Object]) -> String {
+    let pod = objects.iter().find_map(|o| match o {
+        Object::Pod(p) => Some(p),
+        _ => None,
+    });
+    let mut out = match pod.map(Facts::of_pod) {
+        Some(f) if f.privileged => "privileged pod: root on the node".to_string(),
+        Some(f) if f.socket => {
+            "pod that drives the node's container engine: root on the node".to_string()
+        }
+        Some(f) if f.root && !f.userns => {
+            "root pod without a user namespace: an escape is root on the node".to_string()
+        }
+        Some(f) if f.userns => "user-namespaced pod: an escape is not root on the node".to_string(),
+        Some(_) => "unprivileged non-root pod: an escape is not root on the node".to_string(),
+        None => "no pod".to_string(),
+    };
+    for object in objects {
+        if let Object::DaemonSet(ds) = object {
+            let template = &ds.spec.template;
+            let level = pss::evaluate(
+                template.metadata.as_ref().unwrap_or(&Default::default()),
+                template.spec.as_ref().unwrap_or(&Default::default()),
+                pss::PolicyVersion::Latest,
+            )
+            .level;
+            out.push_str(&format!(
+                "; cluster add-on {} ({level}, installed once for every node)",
+                object.reference()
+            ));
+        }
+    }
+    out
+}
+
+/// The [`Price`] of a bundle.
+pub fn price(bundle: &Bundle) -> Price {
+    Price {
+        level: pss::evaluate_pod(&bundle.pod, pss::PolicyVersion::Latest).level,
+        root_on_node: Facts::of(bundle).root_on_node(),
+    }
+}
+
+/// Assess a bundle at the newest Pod Security policy version.
 pub fn assess(bundle: &Bundle) -> Report {
-    let pss = pss::evaluate_pod(&bundle.pod, pss::PolicyVersion::Latest);
+    assess_at(bundle, pss::PolicyVersion::Latest)
+}
+
+/// Assess a bundle at a Pod Security policy `version` (`--policy-version`; what a namespace's
+/// `enforce-version` label selects). Only the level and its violations depend on it.
+pub fn assess_at(bundle: &Bundle, version: pss::PolicyVersion) -> Report {
+    let pss = pss::evaluate_pod(&bundle.pod, version);
+    let addon = bundle.fuse_plugin.as_ref().map(|ds| {
+        let empty_meta = Default::default();
+        let empty_spec = Default::default();
+        let template = &ds.spec.template;
+        Addon {
+            object: format!(
+                "daemonset/{}",
+                ds.metadata.name.as_deref().unwrap_or_default()
+            ),
+            level: pss::evaluate(
+                template.metadata.as_ref().unwrap_or(&empty_meta),
+                template.spec.as_ref().unwrap_or(&empty_spec),
+                version,
+            )
+            .level,
+        }
+    });
     let facts = Facts::of(bundle);
     let a = assets();
     let o = &bundle.options;
@@ -213,6 +341,7 @@ pub fn assess(bundle: &Bundle) -> Report {
         options: bundle.options.clone(),
         pss,
         findings: bundle_findings(bundle),
+        addon,
         grants,
         host_changes,
         requirements,

@@ -171,9 +171,19 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[Code(KeyCode::Enter)],
         label: "next",
-        help: "choose / edit a field / continue",
+        help: "choose / continue",
         action: Action::Enter,
-        contexts: &[C::Start, C::List, C::Form, C::Prompt],
+        contexts: &[C::Start, C::List, C::Prompt],
+        hint: true,
+    },
+    // On Options, Enter works on the highlighted row: it does not move on (except on the
+    // "Continue" row). The footer says so, and `r` is the plain way on to Review.
+    Binding {
+        keys: &[Code(KeyCode::Enter)],
+        label: "edit field",
+        help: "edit the highlighted text field, or take a choice's next value; on \"Continue\" go to Review",
+        action: Action::Enter,
+        contexts: &[C::Form],
         hint: true,
     },
     Binding {
@@ -194,8 +204,8 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         keys: &[Char('r')],
-        label: "review",
-        help: "go to Review with these options",
+        label: "on to Review",
+        help: "go on to Review with these options",
         action: Action::Review,
         contexts: &[C::Form],
         hint: true,
@@ -444,6 +454,16 @@ mod tests {
         assert!(review.contains(&("s".to_string(), "save")));
         let form = hints(Context::Form);
         assert!(!form.iter().any(|(_, l)| *l == "copy"));
+        // Enter does not move on from Options: the footer must not say "next" there.
+        assert!(
+            form.contains(&("Enter".to_string(), "edit field")),
+            "{form:?}"
+        );
+        assert!(!form.iter().any(|(_, l)| *l == "next"), "{form:?}");
+        assert!(
+            form.contains(&("r".to_string(), "on to Review")),
+            "{form:?}"
+        );
         let help = help_sections();
         assert!(
             help.iter()

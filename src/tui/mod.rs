@@ -224,18 +224,13 @@ pub fn save_files(
     files: &[crate::render::OutFile],
     force: bool,
 ) -> SaveOutcome {
-    if !force
-        && let Ok(mut entries) = std::fs::read_dir(path)
-        && entries.next().is_some()
-    {
-        return SaveOutcome::NotEmpty { dir: dir.into() };
-    }
-    match crate::commands::generate::write_dir(path, files, force) {
+    match crate::save::write_dir(path, files, force) {
         Ok(()) => SaveOutcome::Wrote {
             files: files.len(),
             dir: dir.into(),
         },
-        Err(e) => SaveOutcome::Failed(format!("{e:#}")),
+        Err(crate::save::SaveError::NotEmpty(_)) => SaveOutcome::NotEmpty { dir: dir.into() },
+        Err(e) => SaveOutcome::Failed(e.to_string()),
     }
 }
 

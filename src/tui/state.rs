@@ -270,8 +270,10 @@ impl Form {
             fuse: self.fuse.filter(|_| a.fuse),
             storage,
             selinux: self.selinux.filter(|_| a.selinux),
+            apparmor: None,
             platform: self.platform,
             create_namespace: self.create_namespace,
+            service_account_token: false,
             kind: self.kind,
             schedule: None,
         };
@@ -637,7 +639,7 @@ impl App {
         match self.form.options(self.mode) {
             Ok(options) => {
                 self.error = None;
-                match crate::scenario::build(self.mode, &options)
+                match crate::security::build(self.mode, &options)
                     .map_err(|e| e.to_string())
                     .and_then(Preview::new)
                 {

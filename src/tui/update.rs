@@ -9,6 +9,7 @@ use super::state::{
     Screen, StatusKind, Way,
 };
 use crate::cluster::apply::{ApplyEvent, ApplyPlan, ApplyReport, Outcome};
+use crate::scenario::{Mode, UsernsShape};
 
 /// The key context of the current state.
 pub fn context(app: &App) -> Context {
@@ -318,6 +319,10 @@ pub fn on_action(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
             Action::Down => move_cursor(&mut app.way_cursor, Way::ALL.len(), 1),
             Action::Enter => {
                 app.mode = Way::ALL[app.way_cursor].mode(app.runs);
+                // A rootless walk into userns lands on its rootless shape, the one step 3 priced.
+                if app.mode == Mode::Userns && app.runs == Runs::Rootless {
+                    app.form.userns_shape = Some(UsernsShape::Rootless);
+                }
                 app.screen = Screen::Options;
                 app.refresh();
             }

@@ -82,8 +82,11 @@ pub fn panel_lines(panel: &ApplyPanel, t: &Theme) -> Vec<Line<'static>> {
         ApplyPhase::Confirm => {
             lines.push(Line::styled(
                 format!(
-                    "The API server accepts every object. Apply them to context \"{}\" ({}), namespace \"{}\"?",
-                    info.context, info.server, panel.plan.namespace
+                    "The API server accepts every object. Apply them ({}) to context \"{}\" ({}), namespace \"{}\"?",
+                    crate::security::apply_risk(&panel.plan.objects),
+                    info.context,
+                    info.server,
+                    panel.plan.namespace
                 ),
                 t.title,
             ));

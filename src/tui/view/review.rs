@@ -201,10 +201,17 @@ fn security_lines<'a>(
     let t = &app.theme;
     let mut lines = Vec::with_capacity(rows.min(64));
     lines.push(Line::styled(label("pss_heading"), t.title));
-    lines.push(Line::from(vec![
+    let mut headline = vec![
         Span::styled(badge(sec.pss.level), level_style(t, sec.pss.level)),
         Span::styled(format!(" policy {}", sec.pss.version), t.muted),
-    ]));
+    ];
+    if sec.addon.is_some() {
+        headline.push(Span::styled(
+            format!(", {}", label("findings_your_pod")),
+            t.muted,
+        ));
+    }
+    lines.push(Line::from(headline));
     if let Some(risks) = doc.risks.get(app.line).filter(|r| !r.is_empty()) {
         lines.push(Line::raw(""));
         lines.push(Line::from(vec![
@@ -230,29 +237,34 @@ fn security_lines<'a>(
     if sec.findings.is_empty() {
         lines.push(Line::styled(label("findings_none"), t.muted));
     }
-    // The pod's findings first; those of other objects (the device plugin, the nodes) under
-    // the object's name.
-    let mut last_object: Option<&str> = None;
-    let pod_first = sec
-        .findings
-        .iter()
-        .filter(|f| f.object.starts_with("pod/"))
-        .chain(
-            sec.findings
-                .iter()
-                .filter(|f| !f.object.starts_with("pod/")),
-        );
-    for f in pod_first {
-        if !f.object.starts_with("pod/") && last_object != Some(f.object.as_str()) {
-            lines.push(Line::styled(format!("{}:", f.object), t.muted));
-            last_object = Some(f.object.as_str());
-        }
+    // Your pod's findings first, then the cluster add-on's (installed once, by an admin), so the
+    // add-on's privileged DaemonSet never reads as the pod's own price.
+    if sec.addon.is_some() {
+        lines.push(Line::styled(label("findings_your_pod"), t.muted));
+    }
+    for f in sec.pod_findings() {
         lines.extend(super::hanging(
             Span::styled(severity_label(f.severity), severity_style(t, f.severity)),
             &f.title,
             t.text,
             width,
         ));
+    }
+    if let Some(addon) = &sec.addon {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{}: ", label("findings_addon")), t.muted),
+            Span::styled(addon.object.as_str(), t.muted),
+            Span::styled(" ", t.muted),
+            Span::styled(badge(addon.level), level_style(t, addon.level)),
+        ]));
+        for f in sec.addon_findings() {
+            lines.extend(super::hanging(
+                Span::styled(severity_label(f.severity), severity_style(t, f.severity)),
+                &f.title,
+                t.text,
+                width,
+            ));
+        }
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(label("grants_heading"), t.title));

@@ -6,10 +6,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
+use super::review::{badge, level_style};
 use super::{
     block, cluster_line, cursor_explanation, explain, explanation, focus_row, inner_width, wrap,
 };
-use crate::scenario::Mode;
+use crate::scenario::{Mode, Options, UsernsShape};
+use crate::security;
 use crate::tui::state::{App, Field, Runs, Way};
 
 /// The fewest rows (borders included) worth showing the live Pod preview in.
@@ -57,24 +59,41 @@ pub fn start(frame: &mut Frame, app: &App, area: Rect) {
     );
 }
 
+/// One choice of steps 2 and 3: its label, what it leads to, and its price: the level badge
+/// line, then the root-on-the-node text (wrapped under it).
+struct Choice {
+    label: String,
+    sub: String,
+    price: Vec<Span<'static>>,
+    root: Option<String>,
+}
+
 fn choice_list(
     frame: &mut Frame,
     app: &App,
     area: Rect,
     title: &str,
     question: &str,
-    items: &[(String, String)],
+    items: &[Choice],
     cursor: usize,
 ) {
     let t = &app.theme;
     let [left, right] = split(area);
     let mut lines = vec![Line::styled(question.to_string(), t.accent), Line::raw("")];
     let width = usize::from(inner_width(left));
-    for (i, (label, sub)) in items.iter().enumerate() {
+    for (i, item) in items.iter().enumerate() {
         let (style, marker) = focus_row(t, i == cursor);
-        lines.push(Line::styled(format!("{marker}{label}"), style));
-        for line in wrap::wrap(sub, width, "    ", "    ") {
+        lines.push(Line::styled(format!("{marker}{}", item.label), style));
+        for line in wrap::wrap(&item.sub, width, "    ", "    ") {
             lines.push(Line::styled(line, t.muted));
+        }
+        let mut price = vec![Span::raw("    ")];
+        price.extend(item.price.iter().cloned());
+        lines.push(Line::from(price));
+        if let Some(root) = &item.root {
+            for line in wrap::wrap(root, width, "    ", "      ") {
+                lines.push(Line::styled(line, t.muted));
+            }
         }
     }
     frame.render_widget(
@@ -86,18 +105,78 @@ fn choice_list(
     explanation(frame, app, cursor_explanation(app, right), right);
 }
 
+/// The price of landing on `mode` from step 2's `runs`: the default bundle's level and whether
+/// an escape is root on the node (a rootless walk into userns takes its rootless shape).
+fn price_of(app: &App, mode: Mode, runs: Runs) -> Option<security::Price> {
+    let options = Options {
+        // Only to price the pod: OpenShift needs a namespace to build at all.
+        namespace: Some("podwiz".into()),
+        platform: app.form.platform,
+        userns_shape: (mode == Mode::Userns && runs == Runs::Rootless)
+            .then_some(UsernsShape::Rootless),
+        ..Options::default()
+    };
+    crate::scenario::build(mode, &options)
+        .ok()
+        .map(|bundle| security::price(&bundle))
+}
+
+/// `[ BASELINE ] · root on the node: no`, the level as a word (never colour alone).
+fn price_spans(app: &App, price: Option<security::Price>) -> Vec<Span<'static>> {
+    let t = &app.theme;
+    match price {
+        Some(p) => vec![
+            Span::styled(badge(p.level), level_style(t, p.level)),
+            Span::styled(
+                format!(
+                    " · root on the node: {}",
+                    if p.root_on_node { "yes" } else { "no" }
+                ),
+                t.muted,
+            ),
+        ],
+        None => vec![Span::styled("not available on this platform", t.muted)],
+    }
+}
+
 pub fn runs(frame: &mut Frame, app: &App, area: Rect) {
-    let items: Vec<(String, String)> = Runs::ALL
+    let t = &app.theme;
+    let items: Vec<Choice> = Runs::ALL
         .iter()
-        .map(|r| {
-            (
-                r.label().to_string(),
-                match r {
+        .map(|&r| {
+            let prices: Vec<(Mode, security::Price)> = Way::ALL
+                .iter()
+                .map(|w| w.mode(r))
+                .filter_map(|m| price_of(app, m, r).map(|p| (m, p)))
+                .collect();
+            let best = prices.iter().map(|(_, p)| p.level).min();
+            let safe: Vec<&str> = prices
+                .iter()
+                .filter(|(_, p)| !p.root_on_node)
+                .map(|(m, _)| m.id())
+                .collect();
+            let root = if safe.is_empty() {
+                "yes".to_string()
+            } else if safe.len() == prices.len() {
+                "no".to_string()
+            } else {
+                format!("yes, except {}", safe.join(", "))
+            };
+            let mut price = Vec::new();
+            if let Some(best) = best {
+                price.push(Span::styled("at best ", t.muted));
+                price.push(Span::styled(badge(best), level_style(t, best)));
+            }
+            Choice {
+                label: r.label().to_string(),
+                sub: match r {
                     Runs::Root => "rootful-priv, rootful-no-priv, remote, userns",
                     Runs::Rootless => "rootless-priv, rootless-no-priv, userns",
                 }
                 .to_string(),
-            )
+                price,
+                root: Some(format!("root on the node: {root}")),
+            }
         })
         .collect();
     choice_list(
@@ -112,11 +191,16 @@ pub fn runs(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 pub fn way(frame: &mut Frame, app: &App, area: Rect) {
-    let items: Vec<(String, String)> = Way::ALL
+    let items: Vec<Choice> = Way::ALL
         .iter()
         .map(|w| {
             let mode = w.mode(app.runs);
-            (w.label().to_string(), format!("→ {mode}"))
+            Choice {
+                label: w.label().to_string(),
+                sub: format!("→ {mode}"),
+                price: price_spans(app, price_of(app, mode, app.runs)),
+                root: None,
+            }
         })
         .collect();
     let question = match app.runs {
