@@ -42,6 +42,37 @@ pub fn code_for(error: &anyhow::Error) -> u8 {
     }
 }
 
+/// Writes `text` to stdout and flushes it. A reader that went away (`podwiz modes | head -1`)
+/// is an `io::ErrorKind::BrokenPipe` error: return it to `main`, which ends quietly
+/// ([`is_closed_pipe`], [`end_on_closed_pipe`]). Never panics, unlike `print!`.
+pub fn print(text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}
+
+/// Whether `error` is (or was caused by) a write to a closed pipe.
+pub fn is_closed_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Ends the process the way coreutils end when their reader goes away: killed by `SIGPIPE`,
+/// without a message (the shell reports status 141 = 128 + 13, and says nothing unless
+/// `pipefail` asks for the status). Rust ignores `SIGPIPE` at start-up, so the default action
+/// is restored first; should raising it fail, the exit status is 141 all the same.
+pub fn end_on_closed_pipe() -> ! {
+    // SAFETY: restoring the default disposition of one signal and raising it; no handler runs.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        libc::raise(libc::SIGPIPE);
+    }
+    std::process::exit(128 + libc::SIGPIPE)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -48,8 +48,11 @@ fn main() -> ExitCode {
 fn finish(result: anyhow::Result<ExitCode>) -> ExitCode {
     match result {
         Ok(code) => code,
+        Err(error) if exit::is_closed_pipe(&error) => exit::end_on_closed_pipe(),
         Err(error) => {
-            eprintln!("podwiz: {error:#}");
+            // Not eprintln!: it panics when stderr is a closed pipe too.
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr(), "podwiz: {error:#}");
             ExitCode::from(exit::code_for(&error))
         }
     }

@@ -441,6 +441,10 @@ impl std::fmt::Display for ObjectFailure {
 /// Why an apply did not complete.
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
+    /// No answer from the API server at all (unreachable, TLS, credentials rejected): the first
+    /// wave of requests failed before anything was written. There is no separate probe request.
+    #[error(transparent)]
+    Connection(super::ClusterError),
     /// The dry-run (or an existence check) failed: nothing was written.
     #[error("the API server rejected {}; nothing was applied", list(.failures))]
     Rejected { failures: Vec<ObjectFailure> },
@@ -675,6 +679,25 @@ async fn delete(client: &kube::Client, object: &Object) -> Result<(), kube::Erro
     }
 }
 
+/// The error as a [`super::ClusterError`] if it is about the connection (unreachable, TLS,
+/// 401), not about one object.
+fn connection_error(err: &kube::Error) -> Option<super::ClusterError> {
+    use super::ClusterError as E;
+    let classified = match err {
+        kube::Error::Api(status) if status.code == 401 => E::Unauthorized {
+            server: None,
+            user: None,
+        },
+        kube::Error::Api(_) => return None,
+        other => E::from_kube_ref(other),
+    };
+    matches!(
+        classified,
+        E::Unreachable { .. } | E::Tls { .. } | E::Unauthorized { .. }
+    )
+    .then_some(classified)
+}
+
 fn is_namespace_missing(err: &kube::Error) -> Option<String> {
     match err {
         kube::Error::Api(s) if s.code == 404 => s
@@ -819,10 +842,15 @@ impl Shared<'_> {
         let object = self.object(index);
         let params = self.params.clone().dry_run();
         let path = path_of(&self.client, object);
-        let result = patch(&self.client, object, &params).await;
+        // Both at once: the pods check does not wait for the object's own dry-run (one wave;
+        // its answer is dropped when the object itself is rejected).
+        let (result, pods) = futures::join!(
+            patch(&self.client, object, &params),
+            self.pods_check(object)
+        );
         let mut warnings = self.tap.take(&path, true);
         result?;
-        match self.pods_check(object).await {
+        match pods {
             PodsCheck::Admitted | PodsCheck::NotAWorkload => {}
             PodsCheck::Unchecked(note) => warnings.push(note),
             PodsCheck::Rejected(e) => return Err(e),
@@ -1048,6 +1076,19 @@ async fn run(s: &Shared<'_>, opts: &ApplyOptions) -> Result<ApplyReport, ApplyEr
         (before, dry)
     }))
     .await;
+    // The first wave is also the connection check: a failure of the connection itself is one
+    // error, not one per object.
+    let connection_failure = checks.iter().find_map(|(exists, dry)| {
+        [exists.as_ref().err(), dry.as_ref().err()]
+            .into_iter()
+            .flatten()
+            .find_map(connection_error)
+    });
+    if let Some(err) = connection_failure {
+        return Err(ApplyError::Connection(
+            err.with_endpoint(&s.conn.info.server, &s.conn.info.user),
+        ));
+    }
     let mut before: Vec<Option<String>> = vec![None; n];
     let mut deferred: Vec<usize> = Vec::new();
     // Namespaces of the plan that do not exist yet.

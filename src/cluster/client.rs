@@ -1,9 +1,14 @@
-//! A kube client for the selected context, with `Warning` headers collected.
+//! A kube client for the selected context, with `Warning` headers collected, over podwiz's own
+//! transport (one multiplexed HTTP/2 connection; see [`super::transport`]).
 
 use std::time::Duration;
 
+use kube::client::ConfigExt as _;
+use tower::ServiceBuilder;
+
 use super::context::{self, ContextInfo};
 use super::error::ClusterError;
+use super::transport::{self, Names, RequestTrace, Transport};
 use super::warnings::WarningLog;
 use crate::cli::ClusterArgs;
 
@@ -17,6 +22,8 @@ pub struct Connection {
     pub client: kube::Client,
     /// `Warning` headers of every response of `client` (take them after each request).
     pub warnings: WarningLog,
+    /// Every connection and request of `client`, for counting round trips.
+    pub trace: RequestTrace,
 }
 
 impl std::fmt::Debug for Connection {
@@ -68,27 +75,84 @@ pub async fn connect_with(
     }
 }
 
-/// Builds the client without any request (no network).
+/// Builds the client without any request (no network; an exec credential plugin runs here).
+///
+/// The stack is kube's own (base URI, credentials, impersonation headers) over a
+/// [`Transport`] instead of kube's HTTP/1.1 connector.
 pub fn build(info: ContextInfo, config: kube::Config) -> Result<Connection, ClusterError> {
+    let client_error = |reason: String| ClusterError::Client {
+        server: info.server.clone(),
+        reason,
+    };
+    if let Some(proxy) = &config.proxy_url {
+        return Err(client_error(format!(
+            "proxy-url {proxy} of cluster \"{}\" is not supported; connect directly or through `kubectl proxy`",
+            info.cluster
+        )));
+    }
+    let names = Names {
+        cluster: info.cluster.clone(),
+        user: info.user.clone(),
+    };
+    let tls = if config.cluster_url.scheme_str() == Some("https") {
+        // context::load checked these with the file names; a failure now means the files
+        // changed in between.
+        let identity = context::user_identity(&config.auth_info).map_err(|(field, why)| {
+            client_error(format!("user \"{}\": {field}: {why}", info.user))
+        })?;
+        Some(
+            transport::tls_config(
+                config.root_cert.as_deref(),
+                identity,
+                config.accept_invalid_certs,
+            )
+            .map_err(|why| client_error(format!("cluster \"{}\": {why}", info.cluster)))?,
+        )
+    } else {
+        None
+    };
+    let trace = RequestTrace::default();
+    let transport = Transport::new(
+        &config.cluster_url,
+        config.tls_server_name.as_deref(),
+        tls,
+        names,
+        trace.clone(),
+    )
+    .map_err(|why| client_error(format!("cluster \"{}\": {why}", info.cluster)))?;
+    let auth = config.auth_layer().map_err(|e| {
+        client_error(format!(
+            "credentials of user \"{}\": {}",
+            info.user,
+            super::error::one_line(&error_chain(&e))
+        ))
+    })?;
+    let headers = config
+        .extra_headers_layer()
+        .map_err(|e| client_error(format!("user \"{}\": {e}", info.user)))?;
     let warnings = WarningLog::new();
-    let client = kube::client::ClientBuilder::try_from(config)
-        .map_err(
-            |e| match ClusterError::from_kube(e, "build", "client", None) {
-                ClusterError::Tls { reason, .. } => ClusterError::Tls {
-                    server: Some(info.server.clone()),
-                    reason,
-                },
-                other => ClusterError::Client {
-                    server: info.server.clone(),
-                    reason: other.to_string(),
-                },
-            },
-        )?
+    let service = ServiceBuilder::new()
+        .layer(config.base_uri_layer())
+        .option_layer(auth)
+        .layer(headers)
+        .service(transport);
+    let client = kube::client::ClientBuilder::new(service, config.default_namespace.clone())
         .with_layer(&warnings.layer())
         .build();
     Ok(Connection {
         info,
         client,
         warnings,
+        trace,
     })
+}
+
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut cur = err.source();
+    while let Some(e) = cur {
+        parts.push(e.to_string());
+        cur = e.source();
+    }
+    parts.join(": ")
 }

@@ -65,8 +65,10 @@ pub fn load_with_env(
         .collect::<Vec<_>>()
         .join(", ");
     let mut merged: Option<Kubeconfig> = None;
+    let mut origins = Origins::default();
     for file in &files {
         let kc = read_file(file)?;
+        origins.record(&kc, file);
         merged = Some(match merged {
             None => kc,
             Some(m) => m.merge(kc).map_err(|e| ClusterError::InvalidKubeconfig {
@@ -76,7 +78,154 @@ pub fn load_with_env(
         });
     }
     let kc = merged.unwrap_or_default();
-    select(kc, args, namespace, &sources)
+    select(kc, args, namespace, &sources, &origins)
+}
+
+/// Which file defined each cluster and user entry (merging is first-wins, so the first file
+/// that names an entry is the one whose values are used).
+#[derive(Default)]
+struct Origins {
+    clusters: Vec<(String, PathBuf)>,
+    users: Vec<(String, PathBuf)>,
+}
+
+impl Origins {
+    fn record(&mut self, kc: &Kubeconfig, file: &Path) {
+        for c in &kc.clusters {
+            if !self.clusters.iter().any(|(n, _)| *n == c.name) {
+                self.clusters.push((c.name.clone(), file.to_path_buf()));
+            }
+        }
+        for u in &kc.auth_infos {
+            if !self.users.iter().any(|(n, _)| *n == u.name) {
+                self.users.push((u.name.clone(), file.to_path_buf()));
+            }
+        }
+    }
+
+    fn of(list: &[(String, PathBuf)], name: &str, sources: &str) -> String {
+        list.iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, p)| p.display().to_string())
+            .unwrap_or_else(|| sources.to_string())
+    }
+}
+
+/// A bad value of a cluster or user entry: `invalid kubeconfig FILE: user "bob": FIELD: why`.
+fn field_error(file: String, entry: &str, field: &str, reason: &str) -> ClusterError {
+    ClusterError::InvalidKubeconfig {
+        sources: file,
+        reason: format!("{entry}: {field}: {reason}"),
+    }
+}
+
+/// Bytes of a `-data` field (base64) or of a file field (a path; relative paths were made
+/// absolute to the kubeconfig's folder when it was read). `Ok(None)`: neither is set. The
+/// error names the field.
+fn data_or_file(
+    data: Option<&str>,
+    data_field: &'static str,
+    file: Option<&str>,
+    file_field: &'static str,
+) -> Result<Option<Vec<u8>>, (&'static str, String)> {
+    use base64::Engine as _;
+    if let Some(data) = data.filter(|d| !d.trim().is_empty()) {
+        let compact: String = data.split_whitespace().collect();
+        return base64::engine::general_purpose::STANDARD
+            .decode(compact.as_bytes())
+            .map(Some)
+            .map_err(|e| (data_field, format!("not base64 ({e})")));
+    }
+    if let Some(path) = file.filter(|f| !f.is_empty()) {
+        return std::fs::read(path)
+            .map(Some)
+            .map_err(|e| (file_field, format!("cannot read {path}: {e}")));
+    }
+    Ok(None)
+}
+
+/// The cluster's certificate-authority (DER), checked; `None` when the kubeconfig has none.
+pub fn cluster_roots(
+    cluster: &kube::config::Cluster,
+) -> Result<Option<Vec<Vec<u8>>>, (&'static str, String)> {
+    let Some(pem) = data_or_file(
+        cluster.certificate_authority_data.as_deref(),
+        "certificate-authority-data",
+        cluster.certificate_authority.as_deref(),
+        "certificate-authority",
+    )?
+    else {
+        return Ok(None);
+    };
+    let field = if cluster
+        .certificate_authority_data
+        .as_deref()
+        .is_some_and(|d| !d.trim().is_empty())
+    {
+        "certificate-authority-data"
+    } else {
+        "certificate-authority"
+    };
+    super::transport::ca_certificates(&pem)
+        .map(Some)
+        .map_err(|reason| (field, reason))
+}
+
+/// The user's client certificate and key, checked (see [`super::transport::identity`]);
+/// `None` when the user has neither.
+pub fn user_identity(
+    user: &kube::config::AuthInfo,
+) -> Result<Option<rustls::sign::CertifiedKey>, (&'static str, String)> {
+    use secrecy::ExposeSecret as _;
+    let cert_field = if user
+        .client_certificate_data
+        .as_deref()
+        .is_some_and(|d| !d.trim().is_empty())
+    {
+        "client-certificate-data"
+    } else {
+        "client-certificate"
+    };
+    let key_data = user
+        .client_key_data
+        .as_ref()
+        .map(|k| k.expose_secret().to_string());
+    let key_field = if key_data.as_deref().is_some_and(|d| !d.trim().is_empty()) {
+        "client-key-data"
+    } else {
+        "client-key"
+    };
+    let cert = data_or_file(
+        user.client_certificate_data.as_deref(),
+        "client-certificate-data",
+        user.client_certificate.as_deref(),
+        "client-certificate",
+    )?;
+    let key = data_or_file(
+        key_data.as_deref(),
+        "client-key-data",
+        user.client_key.as_deref(),
+        "client-key",
+    )?;
+    match (cert, key) {
+        (None, None) => Ok(None),
+        (Some(_), None) => Err((
+            "client-key",
+            format!("missing: {cert_field} is set, so client-key or client-key-data must be too"),
+        )),
+        (None, Some(_)) => Err((
+            "client-certificate",
+            format!(
+                "missing: {key_field} is set, so client-certificate or client-certificate-data must be too"
+            ),
+        )),
+        (Some(cert), Some(key)) => super::transport::identity(&cert, &key)
+            .map(Some)
+            .map_err(|e| match e {
+                super::transport::IdentityError::Certificate(r) => (cert_field, r),
+                super::transport::IdentityError::Key(r) => (key_field, r),
+            }),
+    }
 }
 
 /// The kubeconfig files to read, in merge order (all exist).
@@ -199,6 +348,7 @@ fn select(
     args: &ClusterArgs,
     namespace: Option<&str>,
     sources: &str,
+    origins: &Origins,
 ) -> Result<(ContextInfo, kube::Config), ClusterError> {
     let known: Vec<String> = kc.contexts.iter().map(|c| c.name.clone()).collect();
     let (name, from_flag) = match (&args.context, &kc.current_context) {
@@ -246,6 +396,84 @@ fn select(
         .filter(|s| !s.is_empty())
         .ok_or_else(|| invalid(format!("cluster \"{cluster_name}\" has no server URL")))?;
     let user = ctx.user.clone().unwrap_or_default();
+    // Every value kubectl would read is checked here, where the file that set it is known, so
+    // that a bad one is reported as `FILE: user "x": FIELD: why` before any connection.
+    let cluster_file = Origins::of(&origins.clusters, &cluster_name, sources);
+    let mut token_from_file: Option<String> = None;
+    let cluster_entry = format!("cluster \"{cluster_name}\"");
+    match server.parse::<http::Uri>() {
+        Ok(uri) if matches!(uri.scheme_str(), Some("https" | "http")) && uri.host().is_some() => {}
+        Ok(_) => {
+            return Err(field_error(
+                cluster_file,
+                &cluster_entry,
+                "server",
+                &format!("\"{server}\" is not an https:// URL"),
+            ));
+        }
+        Err(e) => {
+            return Err(field_error(
+                cluster_file,
+                &cluster_entry,
+                "server",
+                &format!("\"{server}\" is not a URL ({e})"),
+            ));
+        }
+    }
+    cluster_roots(&cluster)
+        .map_err(|(field, why)| field_error(cluster_file.clone(), &cluster_entry, field, &why))?;
+    if let Some(auth) = kc
+        .auth_infos
+        .iter()
+        .find(|u| u.name == user)
+        .and_then(|u| u.auth_info.as_ref())
+    {
+        let user_file = Origins::of(&origins.users, &user, sources);
+        let user_entry = format!("user \"{user}\"");
+        user_identity(auth)
+            .map_err(|(field, why)| field_error(user_file.clone(), &user_entry, field, &why))?;
+        if auth.token.is_none()
+            && let Some(path) = auth.token_file.as_deref().filter(|p| !p.is_empty())
+        {
+            match std::fs::read_to_string(path) {
+                Ok(t) if t.trim().is_empty() => {
+                    return Err(field_error(
+                        user_file,
+                        &user_entry,
+                        "tokenFile",
+                        &format!("{path} is empty"),
+                    ));
+                }
+                // client-go trims the file (a token written with `echo` ends in a newline);
+                // kube sends it as is, which is no valid header. Read once, trimmed: podwiz
+                // lives shorter than a projected token (kubelet rotates at 80% of its life,
+                // and the old one stays valid until it expires).
+                Ok(t) => token_from_file = Some(t.trim().to_string()),
+                Err(e) => {
+                    return Err(field_error(
+                        user_file,
+                        &user_entry,
+                        "tokenFile",
+                        &format!("cannot read {path}: {e}"),
+                    ));
+                }
+            }
+        }
+        if let Some(exec) = &auth.exec
+            && exec.command.as_deref().is_none_or(str::is_empty)
+        {
+            return Err(field_error(
+                user_file,
+                &user_entry,
+                "exec.command",
+                "missing",
+            ));
+        }
+    } else if !user.is_empty() {
+        return Err(invalid(format!(
+            "context \"{name}\" refers to user \"{user}\", which is not defined"
+        )));
+    }
     let namespace = namespace
         .filter(|n| !n.is_empty())
         .map(str::to_string)
@@ -261,6 +489,10 @@ fn select(
     let mut config =
         futures::executor::block_on(kube::Config::from_custom_kubeconfig(kc, &options))
             .map_err(|e| invalid(format!("context \"{name}\": {}", kube_reason(&e))))?;
+    if let Some(token) = token_from_file {
+        config.auth_info.token = Some(token.into());
+        config.auth_info.token_file = None;
+    }
     config.default_namespace = namespace.clone();
     config.connect_timeout = Some(CONNECT_TIMEOUT);
     config.read_timeout = Some(READ_TIMEOUT);

@@ -15,6 +15,7 @@ use serde::Serialize;
 use super::client::Connection;
 use super::context::ContextInfo;
 use super::error::{ClusterError, one_line};
+use super::warnings::WarningSink;
 use crate::scenario::{self, Mode, Options, Platform};
 use crate::security::pss::{self, Level, PolicyVersion};
 
@@ -772,6 +773,89 @@ fn access_requests(
     ]
 }
 
+/// A server-side dry-run create of `pod` in `ns`, with the Warning headers of its own answer
+/// (requests run in parallel, so the connection's shared log cannot tell them apart).
+async fn dry_run_pod(
+    client: &kube::Client,
+    ns: &str,
+    pod: &Pod,
+) -> (Result<Pod, kube::Error>, Vec<String>) {
+    let params = PostParams {
+        dry_run: true,
+        field_manager: Some("podwiz".to_string()),
+    };
+    let body = match serde_json::to_vec(pod) {
+        Ok(body) => body,
+        Err(e) => return (Err(kube::Error::SerdeError(e)), Vec::new()),
+    };
+    let url = Api::<Pod>::namespaced(client.clone(), ns)
+        .resource_url()
+        .to_string();
+    let mut request = match kube::core::Request::new(url).create(&params, body) {
+        Ok(request) => request,
+        Err(e) => return (Err(kube::Error::BuildRequest(e)), Vec::new()),
+    };
+    let sink = WarningSink::default();
+    request.extensions_mut().insert(sink.clone());
+    let result = client.request::<Pod>(request).await;
+    (result, sink.take())
+}
+
+/// The SelfSubjectAccessReviews of [`access_requests`], all at once.
+async fn access_checks(reviews: &Api<SelfSubjectAccessReview>, ns: &str) -> Vec<AccessCheck> {
+    join_all(
+        access_requests(ns)
+            .into_iter()
+            .map(|(verb, group, resource, namespace, purpose)| {
+                let reviews = reviews.clone();
+                async move {
+                    let review = SelfSubjectAccessReview {
+                        spec: SelfSubjectAccessReviewSpec {
+                            resource_attributes: Some(ResourceAttributes {
+                                verb: Some(verb.to_string()),
+                                group: Some(group.to_string()),
+                                resource: Some(resource.to_string()),
+                                namespace: namespace.clone(),
+                                ..ResourceAttributes::default()
+                            }),
+                            ..SelfSubjectAccessReviewSpec::default()
+                        },
+                        ..SelfSubjectAccessReview::default()
+                    };
+                    let (allowed, reason) =
+                        match reviews.create(&PostParams::default(), &review).await {
+                            Ok(r) => match r.status {
+                                Some(s) => (Some(s.allowed), s.reason.filter(|r| !r.is_empty())),
+                                None => (None, Some("no status in the review".to_string())),
+                            },
+                            Err(e) => (
+                                None,
+                                Some(
+                                    ClusterError::from_kube(
+                                        e,
+                                        "create",
+                                        "selfsubjectaccessreviews",
+                                        None,
+                                    )
+                                    .to_string(),
+                                ),
+                            ),
+                        };
+                    AccessCheck {
+                        verb: verb.to_string(),
+                        group: group.to_string(),
+                        resource: resource.to_string(),
+                        namespace,
+                        purpose: purpose.to_string(),
+                        allowed,
+                        reason,
+                    }
+                }
+            }),
+    )
+    .await
+}
+
 /// Reads every fact doctor judges. Connection-level failures (unreachable, TLS, 401) and a
 /// missing namespace are errors; per-fact 403s are recorded as facts.
 pub async fn gather(conn: &Connection, only: Option<Mode>) -> Result<ClusterFacts, ClusterError> {
@@ -786,7 +870,20 @@ pub async fn gather(conn: &Connection, only: Option<Mode>) -> Result<ClusterFact
         )
     };
 
-    let server_version = match client.apiserver_version().await {
+    // Wave 1: every read at once, over one connection. The dry-runs need to know whether this
+    // is OpenShift (its Pod differs), so they are wave 2.
+    let reviews: Api<SelfSubjectAccessReview> = Api::all(client.clone());
+    let nodes_api = Api::<Node>::all(client.clone());
+    let namespaces_api = Api::<Namespace>::all(client.clone());
+    let all_nodes = ListParams::default();
+    let (version, groups, node_list, namespace_read, access) = futures::join!(
+        client.apiserver_version(),
+        client.list_api_groups(),
+        nodes_api.list(&all_nodes),
+        namespaces_api.get(&ns),
+        access_checks(&reviews, &ns),
+    );
+    let server_version = match version {
         Ok(info) => ServerVersion::parse(&info.git_version, &info.major, &info.minor),
         Err(e) => {
             let e = conn.error(e, "get", "version", None);
@@ -796,14 +893,11 @@ pub async fn gather(conn: &Connection, only: Option<Mode>) -> Result<ClusterFact
             None
         }
     };
-    let openshift = match client.list_api_groups().await {
+    let openshift = match groups {
         Ok(groups) => Some(groups.groups.iter().any(|g| g.name == OPENSHIFT_GROUP)),
         Err(_) => None,
     };
-    let nodes = match Api::<Node>::all(client.clone())
-        .list(&ListParams::default())
-        .await
-    {
+    let nodes = match node_list {
         Ok(list) => NodeList {
             error: None,
             nodes: list.items.iter().map(NodeFacts::from_node).collect(),
@@ -813,7 +907,7 @@ pub async fn gather(conn: &Connection, only: Option<Mode>) -> Result<ClusterFact
             nodes: Vec::new(),
         },
     };
-    let namespace = match Api::<Namespace>::all(client.clone()).get(&ns).await {
+    let namespace = match namespace_read {
         Ok(n) => NamespaceFacts {
             name: ns.clone(),
             labels: Some(n.metadata.labels.unwrap_or_default()),
@@ -829,114 +923,69 @@ pub async fn gather(conn: &Connection, only: Option<Mode>) -> Result<ClusterFact
         },
     };
 
-    let reviews: Api<SelfSubjectAccessReview> = Api::all(client.clone());
-    let access = join_all(access_requests(&ns).into_iter().map(
-        |(verb, group, resource, namespace, purpose)| {
-            let reviews = reviews.clone();
-            async move {
-                let review = SelfSubjectAccessReview {
-                    spec: SelfSubjectAccessReviewSpec {
-                        resource_attributes: Some(ResourceAttributes {
-                            verb: Some(verb.to_string()),
-                            group: Some(group.to_string()),
-                            resource: Some(resource.to_string()),
-                            namespace: namespace.clone(),
-                            ..ResourceAttributes::default()
-                        }),
-                        ..SelfSubjectAccessReviewSpec::default()
-                    },
-                    ..SelfSubjectAccessReview::default()
-                };
-                let (allowed, reason) = match reviews.create(&PostParams::default(), &review).await
-                {
-                    Ok(r) => match r.status {
-                        Some(s) => (Some(s.allowed), s.reason.filter(|r| !r.is_empty())),
-                        None => (None, Some("no status in the review".to_string())),
-                    },
-                    Err(e) => (
-                        None,
-                        Some(
-                            ClusterError::from_kube(e, "create", "selfsubjectaccessreviews", None)
-                                .to_string(),
-                        ),
-                    ),
-                };
-                AccessCheck {
-                    verb: verb.to_string(),
-                    group: group.to_string(),
-                    resource: resource.to_string(),
-                    namespace,
-                    purpose: purpose.to_string(),
-                    allowed,
-                    reason,
-                }
-            }
-        },
-    ))
-    .await;
-
     let modes: Vec<Mode> = match only {
         Some(m) => vec![m],
         None => Mode::ALL.to_vec(),
     };
-    let pods: Api<Pod> = Api::namespaced(client.clone(), &ns);
-    let dry = PostParams {
-        dry_run: true,
-        field_manager: Some("podwiz".to_string()),
-    };
-    let mut dry_runs = Vec::new();
-    // Sequential, so each dry run's Warning headers are its own.
-    for mode in modes {
-        let outcome = match scenario::build(mode, &default_options(&ns, openshift == Some(true))) {
-            Err(e) => DryRunOutcome::NotRun {
-                reason: e.to_string(),
-            },
-            Ok(bundle) => {
-                conn.warnings.take();
-                let result = pods.create(&dry, &bundle.pod).await;
-                let warnings = conn.warnings.take();
-                match result {
-                    Ok(_) => DryRunOutcome::Admitted { warnings },
-                    Err(kube::Error::Api(status)) => {
-                        let message = one_line(&status.message);
-                        match status.code {
-                            // Exists already: admission passed before storage said so.
-                            409 => DryRunOutcome::Admitted { warnings },
-                            404 if status
-                                .details
-                                .as_ref()
-                                .is_some_and(|d| d.kind == "namespaces") =>
-                            {
-                                return Err(ClusterError::NamespaceNotFound { namespace: ns });
+    // Wave 2: every mode's dry-run at once; each request collects its own Warning headers.
+    let dry_runs = join_all(modes.into_iter().map(|mode| {
+        let ns = ns.clone();
+        async move {
+            let outcome =
+                match scenario::build(mode, &default_options(&ns, openshift == Some(true))) {
+                    Err(e) => DryRunOutcome::NotRun {
+                        reason: e.to_string(),
+                    },
+                    Ok(bundle) => {
+                        let (result, warnings) = dry_run_pod(client, &ns, &bundle.pod).await;
+                        match result {
+                            Ok(_) => DryRunOutcome::Admitted { warnings },
+                            Err(kube::Error::Api(status)) => {
+                                let message = one_line(&status.message);
+                                match status.code {
+                                    // Exists already: admission passed before storage said so.
+                                    409 => DryRunOutcome::Admitted { warnings },
+                                    404 if status
+                                        .details
+                                        .as_ref()
+                                        .is_some_and(|d| d.kind == "namespaces") =>
+                                    {
+                                        return Err(ClusterError::NamespaceNotFound {
+                                            namespace: ns,
+                                        });
+                                    }
+                                    403 if message.contains("cannot create resource") => {
+                                        DryRunOutcome::Forbidden { message }
+                                    }
+                                    401 => {
+                                        return Err(conn.error(
+                                            kube::Error::Api(status),
+                                            "create",
+                                            "pods",
+                                            Some(&ns),
+                                        ));
+                                    }
+                                    _ => DryRunOutcome::Rejected { message },
+                                }
                             }
-                            403 if message.contains("cannot create resource") => {
-                                DryRunOutcome::Forbidden { message }
+                            Err(e) => {
+                                let e = conn.error(e, "create", "pods", Some(&ns));
+                                if fatal(&e) {
+                                    return Err(e);
+                                }
+                                DryRunOutcome::Failed {
+                                    message: e.to_string(),
+                                }
                             }
-                            401 => {
-                                return Err(conn.error(
-                                    kube::Error::Api(status),
-                                    "create",
-                                    "pods",
-                                    Some(&ns),
-                                ));
-                            }
-                            _ => DryRunOutcome::Rejected { message },
                         }
                     }
-                    Err(e) => {
-                        let e = conn.error(e, "create", "pods", Some(&ns));
-                        if fatal(&e) {
-                            return Err(e);
-                        }
-                        DryRunOutcome::Failed {
-                            message: e.to_string(),
-                        }
-                    }
-                }
-            }
-        };
-        dry_runs.push(DryRun { mode, outcome });
-    }
+                };
+            Ok(DryRun { mode, outcome })
+        }
+    }))
+    .await
+    .into_iter()
+    .collect::<Result<Vec<DryRun>, ClusterError>>()?;
 
     Ok(ClusterFacts {
         context: Some(conn.info.clone()),

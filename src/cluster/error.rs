@@ -186,6 +186,11 @@ impl ClusterError {
         }
     }
 
+    /// [`ClusterError::from_kube`] for a transport error (not an API answer) kept by reference.
+    pub fn from_kube_ref(err: &kube::Error) -> ClusterError {
+        classify_transport(err, "", "", None)
+    }
+
     /// Fills in the server URL (and user) of connection-level errors that lack them.
     pub fn with_endpoint(mut self, server_url: &str, user_name: &str) -> ClusterError {
         match &mut self {
@@ -226,6 +231,23 @@ fn classify_transport(
     resource: &str,
     namespace: Option<String>,
 ) -> ClusterError {
+    // podwiz's transport already said which side failed, in the kubeconfig's names.
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        if let Some(t) = e.downcast_ref::<super::transport::TransportError>() {
+            return match t {
+                super::transport::TransportError::Connect(reason) => ClusterError::Unreachable {
+                    server: None,
+                    reason: one_line(reason),
+                },
+                super::transport::TransportError::Tls { message, .. } => ClusterError::Tls {
+                    server: None,
+                    reason: one_line(message),
+                },
+            };
+        }
+        cur = e.source();
+    }
     let texts = chain_text(err);
     // The innermost message is the most specific one ("Connection refused (os error 111)").
     let innermost = texts.last().cloned().unwrap_or_default();

@@ -9,6 +9,7 @@ pub mod context;
 pub mod doctor;
 pub mod error;
 pub mod fetch;
+pub mod transport;
 pub mod verify;
 pub mod warnings;
 

@@ -44,6 +44,27 @@ impl WarningLog {
     }
 }
 
+/// A request extension: the `Warning` headers of this request's answer go here instead of the
+/// [`WarningLog`], so requests sent in parallel each get their own.
+#[derive(Clone, Debug, Default)]
+pub struct WarningSink {
+    inner: Arc<Mutex<Vec<String>>>,
+}
+
+impl WarningSink {
+    /// Removes and returns the warnings collected so far.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.inner.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    fn push(&self, warning: String) {
+        self.inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(warning);
+    }
+}
+
 /// Tower layer recording `Warning` headers into a [`WarningLog`].
 #[derive(Clone, Debug)]
 pub struct WarningLayer {
@@ -91,13 +112,17 @@ where
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
         let log = self.log.clone();
+        let sink = req.extensions().get::<WarningSink>().cloned();
         let fut = self.inner.call(req);
         Box::pin(async move {
             let response = fut.await?;
             for value in response.headers().get_all(http::header::WARNING) {
                 if let Ok(text) = value.to_str() {
                     for warning in parse_warning_header(text) {
-                        log.push(warning);
+                        match &sink {
+                            Some(sink) => sink.push(warning),
+                            None => log.push(warning),
+                        }
                     }
                 }
             }

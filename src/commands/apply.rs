@@ -32,7 +32,7 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
     } else {
         "podwiz will server-side apply (field manager \"podwiz\"):"
     };
-    eprintln!("{heading}\n{}", plan.describe());
+    let _ = writeln!(std::io::stderr(), "{heading}\n{}", plan.describe());
     if !args.dry_run && !args.yes && !interactive {
         return Err(Refused(format!(
             "not applied: no terminal to confirm on (stdin is not a TTY); re-run with --yes to apply to context \"{}\" ({}), or with --dry-run to only validate",
@@ -45,7 +45,12 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let conn = runtime.block_on(client::connect_with(plan.info.clone(), config))?;
+    // No probe request: the first wave of the apply tells whether the server answers.
+    let conn = {
+        let _runtime = runtime.enter();
+        client::build(plan.info.clone(), config)?
+    };
+    let _trace = super::TraceOnDrop(conn.clone());
     let opts = ApplyOptions {
         dry_run: args.dry_run,
         force_conflicts: args.force_conflicts,
@@ -60,7 +65,7 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
 
     if args.dry_run {
         let report = runtime.block_on(run_printing(&conn, &plan, &opts))?;
-        print_summary(&plan, &report);
+        print_summary(&plan, &report)?;
         return Ok(ExitCode::SUCCESS);
     }
     if !args.yes {
@@ -75,7 +80,7 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let report = runtime.block_on(run_printing(&conn, &plan, &opts))?;
-    print_summary(&plan, &report);
+    print_summary(&plan, &report)?;
     if !args.verifying() {
         return Ok(ExitCode::SUCCESS);
     }
@@ -156,17 +161,28 @@ async fn run_printing(
     conn: &Connection,
     plan: &ApplyPlan,
     opts: &ApplyOptions,
-) -> Result<ApplyReport, engine::ApplyError> {
+) -> anyhow::Result<ApplyReport> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    // A reader that goes away does not stop the apply halfway: it finishes (or rolls back),
+    // and the closed pipe is reported after it.
     let printer = async {
+        let mut closed = None;
         while let Some(event) = rx.recv().await {
-            if let Some(text) = event_line(plan, &event) {
-                println!("{text}");
+            if closed.is_none()
+                && let Some(text) = event_line(plan, &event)
+                && let Err(e) = crate::exit::print(&format!("{text}\n"))
+            {
+                closed = Some(e);
             }
         }
+        closed
     };
-    let (result, ()) = tokio::join!(engine::apply(conn, plan, opts, tx), printer);
-    result
+    let (result, closed) = tokio::join!(engine::apply(conn, plan, opts, tx), printer);
+    let report = result?;
+    match closed {
+        Some(e) => Err(e.into()),
+        None => Ok(report),
+    }
 }
 
 fn warning_lines(warnings: &[String]) -> String {
@@ -234,11 +250,18 @@ pub fn event_line(plan: &ApplyPlan, event: &ApplyEvent) -> Option<String> {
     })
 }
 
-fn print_summary(plan: &ApplyPlan, report: &ApplyReport) {
+fn print_summary(plan: &ApplyPlan, report: &ApplyReport) -> std::io::Result<()> {
+    crate::exit::print(&summary(plan, report))
+}
+
+fn summary(plan: &ApplyPlan, report: &ApplyReport) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
     let count = |f: fn(&Outcome) -> bool| report.objects.iter().filter(|o| f(&o.outcome)).count();
     if report.dry_run {
         let deferred = count(|o| matches!(o, Outcome::NotValidated { .. }));
-        println!(
+        let _ = writeln!(
+            out,
             "Dry-run done: {} object(s) accepted by the API server{}; nothing was written.",
             count(|o| *o == Outcome::Validated),
             if deferred > 0 {
@@ -247,9 +270,10 @@ fn print_summary(plan: &ApplyPlan, report: &ApplyReport) {
                 String::new()
             }
         );
-        return;
+        return out;
     }
-    println!(
+    let _ = writeln!(
+        out,
         "Applied to context \"{}\": {} created, {} configured, {} unchanged.",
         plan.info.context,
         count(|o| *o == Outcome::Created),
@@ -266,12 +290,13 @@ fn print_summary(plan: &ApplyPlan, report: &ApplyReport) {
         } else {
             ""
         };
-        println!("{pod_ref}: {}{after}", pod.describe());
+        let _ = writeln!(out, "{pod_ref}: {}{after}", pod.describe());
     }
     if !report.usage.is_empty() {
-        println!("Then try:");
+        let _ = writeln!(out, "Then try:");
         for hint in &report.usage {
-            println!("  # {}\n  {}", hint.title, hint.command);
+            let _ = writeln!(out, "  # {}\n  {}", hint.title, hint.command);
         }
     }
+    out
 }

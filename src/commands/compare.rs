@@ -1,6 +1,5 @@
 //! `podwiz compare [-o text|json|markdown]`: the six modes side by side.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use crate::cli::{CompareArgs, TableFormat};
@@ -13,6 +12,6 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         TableFormat::Markdown => compare::markdown_table(&rows),
         TableFormat::Json => serde_json::to_string_pretty(&rows)? + "\n",
     };
-    std::io::stdout().lock().write_all(text.as_bytes())?;
+    crate::exit::print(&text)?;
     Ok(ExitCode::SUCCESS)
 }

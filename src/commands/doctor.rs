@@ -13,12 +13,16 @@ pub fn run(args: &DoctorArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()?;
     let report = runtime.block_on(async {
-        let conn = client::connect(&args.cluster, args.namespace.as_deref()).await?;
+        // No probe request: doctor's first wave tells whether the server answers.
+        let (info, config) =
+            crate::cluster::context::load(&args.cluster, args.namespace.as_deref())?;
+        let conn = client::build(info, config)?;
+        let _trace = super::TraceOnDrop(conn.clone());
         doctor::run(&conn, args.mode).await
     })?;
     match args.output {
-        TextOrJson::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        TextOrJson::Text => print!("{}", doctor::render_text(&report)),
+        TextOrJson::Json => crate::exit::print(&(serde_json::to_string_pretty(&report)? + "\n"))?,
+        TextOrJson::Text => crate::exit::print(&doctor::render_text(&report))?,
     }
     let admitted_unjudged = report.advice.modes.iter().any(|m| {
         m.safest

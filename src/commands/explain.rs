@@ -1,6 +1,5 @@
 //! `podwiz explain MODE [options] [-o text|json]`: the security report of a bundle.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use crate::cli::{ExplainArgs, TextOrJson};
@@ -18,7 +17,7 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         TextOrJson::Json => serde_json::to_string_pretty(&report)? + "\n",
         TextOrJson::Text => text(&report),
     };
-    std::io::stdout().lock().write_all(text.as_bytes())?;
+    crate::exit::print(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 

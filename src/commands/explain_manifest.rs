@@ -49,7 +49,7 @@ pub fn run(args: &ExplainManifestArgs) -> anyhow::Result<ExitCode> {
             "podwiz: no safer rewrite: nothing here runs a container engine with more than it needs"
         )?;
     }
-    std::io::stdout().lock().write_all(text.as_bytes())?;
+    crate::exit::print(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -70,10 +70,13 @@ pub fn load(args: &ExplainManifestArgs) -> anyhow::Result<(Manifests, PolicyVers
         .enable_all()
         .build()?;
     let (value, server_version) = runtime.block_on(async {
-        let conn = client::connect_with(info.clone(), config).await?;
-        let value = fetch::get_object(&conn, kind, &name, &info.namespace).await?;
-        let version = fetch::server_policy_version(&conn).await?;
-        Ok::<_, crate::cluster::ClusterError>((value, version))
+        // One wave: the object and the server's version at once, no probe request before.
+        let conn = client::build(info.clone(), config)?;
+        let (value, version) = futures::join!(
+            fetch::get_object(&conn, kind, &name, &info.namespace),
+            fetch::server_policy_version(&conn)
+        );
+        Ok::<_, crate::cluster::ClusterError>((value?, version?))
     })?;
     let (workload, warnings) = manifest::value_to_workload(value)?;
     let manifests = Manifests {

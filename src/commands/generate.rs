@@ -1,4 +1,3 @@
-use std::io::Write;
 use std::process::ExitCode;
 
 use crate::cli::{GenerateArgs, ManifestFormat};
@@ -17,7 +16,11 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
                 e.into()
             }
         })?;
-        println!("wrote {} files to {}", files.len(), dir.display());
+        crate::exit::print(&format!(
+            "wrote {} files to {}\n",
+            files.len(),
+            dir.display()
+        ))?;
         return Ok(ExitCode::SUCCESS);
     }
     let text = match args.output {
@@ -27,6 +30,6 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
             serde_json::to_string_pretty(&json)? + "\n"
         }
     };
-    std::io::stdout().lock().write_all(text.as_bytes())?;
+    crate::exit::print(&text)?;
     Ok(ExitCode::SUCCESS)
 }

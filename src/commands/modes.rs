@@ -13,7 +13,7 @@ struct ModeLine {
 }
 
 pub fn run(args: &ModesArgs) -> anyhow::Result<ExitCode> {
-    print!("{}", render(args.output)?);
+    crate::exit::print(&render(args.output)?)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,7 +1,7 @@
 //! `podwiz troubleshoot [TEXT | -] [-o text|json]`: the causes of an error message, ranked,
 //! with why the first one wins.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -47,12 +47,10 @@ pub fn run(args: &TroubleshootArgs) -> anyhow::Result<ExitCode> {
     match args.output {
         TextOrJson::Json => {
             let json = serde_json::to_string_pretty(&json(&analysis))? + "\n";
-            std::io::stdout().lock().write_all(json.as_bytes())?;
+            crate::exit::print(&json)?;
         }
         TextOrJson::Text if found => {
-            std::io::stdout()
-                .lock()
-                .write_all(render_analysis(&analysis).as_bytes())?;
+            crate::exit::print(&render_analysis(&analysis))?;
         }
         TextOrJson::Text => eprintln!("{}", label("troubleshoot_unknown")),
     }

@@ -106,6 +106,11 @@ impl ControlPlane {
         &self.ca_cert_pem
     }
 
+    /// PEM of the CA's private key (PKCS#8, ECDSA P-256), to sign more client certificates.
+    pub fn ca_key_pem(&self) -> &str {
+        &self.ca_key_pem
+    }
+
     /// `kubectl --kubeconfig <admin kubeconfig>`; add arguments and run.
     pub fn kubectl_admin(&self) -> Command {
         let mut cmd = Command::new(self.bin_dir.join("kubectl"));

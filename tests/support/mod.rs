@@ -2,4 +2,5 @@
 
 pub mod cluster_fixtures;
 pub mod control_plane;
+pub mod delay_proxy;
 pub mod node;
