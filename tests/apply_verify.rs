@@ -279,6 +279,7 @@ async fn a_stuck_image_pull_fails_at_once_with_the_kubelets_words() {
     }]}});
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let opts = VerifyOptions {
+        exec_client: None,
         wait: Duration::from_secs(120),
         image: None,
         exec_timeout: verify::EXEC_TIMEOUT,

@@ -90,8 +90,11 @@ impl VerifyTarget {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct VerifyOptions {
+    /// A client for the exec (WebSocket over an HTTP/1.1 upgrade), when the connection's own
+    /// transport speaks HTTP/2 only (it then answers "Upgrade request required").
+    pub exec_client: Option<kube::Client>,
     /// How long to wait for Running.
     pub wait: Duration,
     /// `--verify-image`: also pull and run this image.
@@ -183,6 +186,23 @@ pub struct VerifyReport {
 impl VerifyReport {
     pub fn verified(&self) -> bool {
         self.failure.is_none()
+    }
+}
+
+impl std::fmt::Debug for VerifyOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyOptions")
+            .field("wait", &self.wait)
+            .field("image", &self.image)
+            .field("exec_timeout", &self.exec_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for VerifyOptions {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.wait, &self.image, &self.exec_timeout)
+            == (&other.wait, &other.image, &other.exec_timeout)
     }
 }
 
@@ -431,7 +451,14 @@ pub async fn verify(
     });
     let (steps, failure) = match tokio::time::timeout(
         opts.exec_timeout,
-        smoke(conn, target, opts.image.as_deref(), start, &send),
+        smoke(
+            conn,
+            opts.exec_client.as_ref(),
+            target,
+            opts.image.as_deref(),
+            start,
+            &send,
+        ),
     )
     .await
     {
@@ -658,6 +685,7 @@ async fn wait_running(
 /// Runs the smoke script in the pod; the completed steps and the failure, if any.
 async fn smoke(
     conn: &Connection,
+    exec_client: Option<&kube::Client>,
     target: &VerifyTarget,
     image: Option<&str>,
     start: Instant,
@@ -667,7 +695,8 @@ async fn smoke(
         Ok(s) => s,
         Err(e) => return (Vec::new(), Some(VerifyFailure::new(FailedAt::Exec, e))),
     };
-    let pods: Api<Pod> = Api::namespaced(conn.client.clone(), &target.namespace);
+    let client = exec_client.unwrap_or(&conn.client).clone();
+    let pods: Api<Pod> = Api::namespaced(client, &target.namespace);
     let params = AttachParams::default()
         .container(target.container.clone())
         .stdin(false)

@@ -635,6 +635,7 @@ fn start_verify(app: &mut App, fx: &mut Vec<Effect>) {
         return;
     };
     let opts = VerifyOptions {
+        exec_client: None,
         wait: verify::VERIFY_WAIT,
         image: None,
         exec_timeout: verify::EXEC_TIMEOUT,
