@@ -105,7 +105,11 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
         image: args.verify_image.clone(),
         exec_timeout: verify::EXEC_TIMEOUT,
     };
-    let outcome = runtime.block_on(verify_printing(&conn, &target, &verify_opts));
+    let (outcome, closed) = runtime.block_on(verify_printing(&conn, &target, &verify_opts));
+    // The reader went away during the verification: end as on any closed pipe (see `exit`).
+    if let Some(e) = closed {
+        return Err(e.into());
+    }
     match &outcome.failure {
         None => Ok(ExitCode::SUCCESS),
         Some(failure) => Err(NotVerified(format!(
@@ -118,33 +122,51 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Runs the verification, printing its progress. A closed standard output does not stop it
+/// (it only reads and execs); the first write error is returned beside the report.
 async fn verify_printing(
     conn: &Connection,
     target: &VerifyTarget,
     opts: &VerifyOptions,
-) -> VerifyReport {
-    println!(
-        "Verify pod/{} (namespace {}): wait for Running (up to {} s), then a smoke test in container {} (no registry{}):",
-        target.pod,
-        target.namespace,
-        opts.wait.as_secs(),
-        target.container,
-        opts.image
-            .as_ref()
-            .map(|i| format!("; then pull and run {i}"))
-            .unwrap_or_default()
+) -> (VerifyReport, Option<std::io::Error>) {
+    let mut closed = None;
+    say(
+        format!(
+            "Verify pod/{} (namespace {}): wait for Running (up to {} s), then a smoke test in container {} (no registry{}):",
+            target.pod,
+            target.namespace,
+            opts.wait.as_secs(),
+            target.container,
+            opts.image
+                .as_ref()
+                .map(|i| format!("; then pull and run {i}"))
+                .unwrap_or_default()
+        ),
+        &mut closed,
     );
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<VerifyEvent>();
     let printer = async {
+        let mut closed = None;
         while let Some(event) = rx.recv().await {
-            println!("{}", event.line());
+            say(event.line(), &mut closed);
         }
+        closed
     };
-    let (report, ()) = tokio::join!(verify::verify(conn, target, opts, tx), printer);
+    let (report, printer_closed) = tokio::join!(verify::verify(conn, target, opts, tx), printer);
+    let mut closed = closed.or(printer_closed);
     for line in report.summary(target) {
-        println!("{line}");
+        say(line, &mut closed);
     }
-    report
+    (report, closed)
+}
+
+/// Prints one line unless an earlier write found the pipe closed; keeps the first error.
+fn say(text: String, closed: &mut Option<std::io::Error>) {
+    if closed.is_none()
+        && let Err(e) = crate::exit::print(&format!("{text}\n"))
+    {
+        *closed = Some(e);
+    }
 }
 
 /// Asks y/N on stderr, reads a line from stdin.
