@@ -24,6 +24,9 @@ pub struct Connection {
     pub warnings: WarningLog,
     /// Every connection and request of `client`, for counting round trips.
     pub trace: RequestTrace,
+    /// The context's own config, for the requests `client` cannot make: an exec is a WebSocket,
+    /// an HTTP/1.1 upgrade, and the API server answers "Upgrade request required" over HTTP/2.
+    pub upgrade_config: kube::Config,
 }
 
 impl std::fmt::Debug for Connection {
@@ -144,6 +147,7 @@ pub fn build(info: ContextInfo, config: kube::Config) -> Result<Connection, Clus
         client,
         warnings,
         trace,
+        upgrade_config: config,
     })
 }
 

@@ -695,14 +695,22 @@ async fn smoke(
         Ok(s) => s,
         Err(e) => return (Vec::new(), Some(VerifyFailure::new(FailedAt::Exec, e))),
     };
-    let client = exec_client.unwrap_or(&conn.client).clone();
-    let pods: Api<Pod> = Api::namespaced(client, &target.namespace);
     let params = AttachParams::default()
         .container(target.container.clone())
         .stdin(false)
         .stdout(true)
         .stderr(true);
     let exec_error = |e: String| (Vec::new(), Some(VerifyFailure::new(FailedAt::Exec, e)));
+    // kube's own client speaks HTTP/1.1 and can upgrade to the exec's WebSocket; the
+    // connection's HTTP/2 client cannot. Both front doors come through here.
+    let client = match exec_client {
+        Some(client) => client.clone(),
+        None => match kube::Client::try_from(conn.upgrade_config.clone()) {
+            Ok(client) => client,
+            Err(e) => return exec_error(format!("client for the exec: {e}")),
+        },
+    };
+    let pods: Api<Pod> = Api::namespaced(client, &target.namespace);
     let mut attached = match pods.exec(&target.pod, ["sh", "-c", &script], &params).await {
         Ok(a) => a,
         Err(e) => {

@@ -24,9 +24,6 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
         verify::check_image(image).map_err(UsageError)?;
     }
     let (info, config) = context::load(&args.cluster, bundle.options.namespace.as_deref())?;
-    // The exec of --verify is a WebSocket, an HTTP/1.1 upgrade: kube's own client does it, the
-    // connection's HTTP/2 transport cannot ("Upgrade request required").
-    let exec_config = args.verifying().then(|| config.clone());
     let plan = ApplyPlan::new(info, &bundle);
     let interactive = std::io::stdin().is_terminal();
 
@@ -92,15 +89,9 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<ExitCode> {
             NotVerified("applied, but not verified: the bundle has no Pod".to_string()).into(),
         );
     };
-    let exec_client = match exec_config {
-        Some(config) => {
-            let _inside = runtime.enter();
-            Some(kube::Client::try_from(config)?)
-        }
-        None => None,
-    };
+    // The exec goes through the connection's upgrade client, as in the wizard (one path).
     let verify_opts = VerifyOptions {
-        exec_client,
+        exec_client: None,
         wait: Duration::from_secs(args.wait_seconds()),
         image: args.verify_image.clone(),
         exec_timeout: verify::EXEC_TIMEOUT,
