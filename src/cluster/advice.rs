@@ -652,35 +652,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::cluster::doctor::{NamespaceFacts, NodeFacts, NodeList, ServerVersion};
-
-    fn node(name: &str, runtime: &str, fuse: &[&str]) -> NodeFacts {
-        NodeFacts {
-            name: name.into(),
-            container_runtime: runtime.into(),
-            kernel_version: "6.12.0".into(),
-            os_image: "test".into(),
-            fuse_resources: fuse.iter().map(|s| s.to_string()).collect(),
-        }
-    }
-
-    fn facts(minor: u32, nodes: Vec<NodeFacts>) -> ClusterFacts {
-        ClusterFacts {
-            server_version: Some(ServerVersion {
-                git_version: format!("v1.{minor}.0"),
-                major: 1,
-                minor,
-            }),
-            openshift: Some(false),
-            nodes: NodeList { error: None, nodes },
-            namespace: NamespaceFacts {
-                name: "ns".into(),
-                labels: Some(BTreeMap::new()),
-                error: None,
-            },
-            ..ClusterFacts::default()
-        }
-    }
+    use crate::cluster::doctor::test_facts::{facts, node};
 
     #[test]
     fn no_nodes_means_the_runtime_side_is_not_judged() {

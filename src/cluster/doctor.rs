@@ -1100,11 +1100,13 @@ fn quantity_positive(q: &str) -> bool {
         .is_ok_and(|n| n > 0.0)
 }
 
+/// Cluster facts for the unit tests of doctor and of its advice.
 #[cfg(test)]
-mod tests {
+pub(crate) mod test_facts {
     use super::*;
 
-    fn node(name: &str, runtime: &str, fuse: &[&str]) -> NodeFacts {
+    /// A node whose runtime is `runtime` (e.g. `containerd://2.1.0`) and that advertises `fuse`.
+    pub(crate) fn node(name: &str, runtime: &str, fuse: &[&str]) -> NodeFacts {
         NodeFacts {
             name: name.into(),
             container_runtime: runtime.into(),
@@ -1114,7 +1116,8 @@ mod tests {
         }
     }
 
-    fn facts(minor: u32, nodes: Vec<NodeFacts>) -> ClusterFacts {
+    /// A cluster at v1.`minor`, not OpenShift, with an unlabelled namespace `ns`.
+    pub(crate) fn facts(minor: u32, nodes: Vec<NodeFacts>) -> ClusterFacts {
         ClusterFacts {
             server_version: Some(ServerVersion {
                 git_version: format!("v1.{minor}.0"),
@@ -1131,6 +1134,12 @@ mod tests {
             ..ClusterFacts::default()
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_facts::{facts, node};
+    use super::*;
 
     fn verdict(r: &DoctorReport, m: Mode) -> &ModeVerdict {
         r.verdict(m).expect("judged")
