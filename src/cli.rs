@@ -403,30 +403,6 @@ pub struct ExplainManifestArgs {
     pub output: TextOrJson,
 }
 
-/// `podwiz -f FILE` and `podwiz TYPE/NAME`: open the wizard's Review on a manifest.
-#[derive(Debug, Parser)]
-#[command(
-    name = "podwiz",
-    about = "Review a manifest you already run in the wizard, with its safer rewrite"
-)]
-pub struct ReviewArgs {
-    /// A live object of the current context, named like kubectl: TYPE/NAME
-    #[arg(
-        value_name = "TYPE/NAME",
-        required_unless_present = "filename",
-        conflicts_with = "filename"
-    )]
-    pub object: Option<String>,
-    /// Read the manifest from FILE (YAML or JSON; - for standard input)
-    #[arg(short = 'f', long = "filename", value_name = "FILE")]
-    pub filename: Option<PathBuf>,
-    /// Namespace of the live object (default: the context's namespace)
-    #[arg(short, long, value_name = "NAMESPACE")]
-    pub namespace: Option<String>,
-    #[command(flatten)]
-    pub tui: TuiArgs,
-}
-
 /// Which command line form `args` (without the program name) is, before clap parses it:
 /// `explain -f …`/`explain TYPE/NAME …` and `-f …`/`TYPE/NAME …` read a manifest; everything
 /// else is the usual command tree.
