@@ -8,6 +8,7 @@ use crate::scenario::{
     Fuse, Kind, Mode, OptionError, Options, Platform, Selinux, Storage, Userns, UsernsShape,
 };
 
+pub use super::manifest::{ManifestReview, ReviewTab};
 pub use super::preview::{Doc, Preview};
 use super::theme::Theme;
 
@@ -597,6 +598,9 @@ pub struct App {
     pub quit_armed: bool,
     /// Rows of the review's document view at the last draw (for paging).
     pub page: usize,
+    /// The Review of someone's own manifest (`podwiz -f FILE`, `podwiz TYPE/NAME`): when set,
+    /// Review shows it instead of a generated bundle, and there is no walk before it.
+    pub manifest: Option<ManifestReview>,
 }
 
 impl App {
@@ -629,10 +633,20 @@ impl App {
             quit: false,
             quit_armed: false,
             page: 20,
+            manifest: None,
         };
         // The preview is built on the first key (or by the runtime right after the first
         // frame): the start screen does not need it.
         app.refresh_validation_only();
+        app
+    }
+
+    /// The wizard opened on the Review of someone's manifest (`podwiz -f FILE`,
+    /// `podwiz TYPE/NAME`).
+    pub fn for_manifest(theme: Theme, review: ManifestReview) -> App {
+        let mut app = App::new(theme);
+        app.screen = Screen::Review;
+        app.manifest = Some(review);
         app
     }
 
