@@ -284,8 +284,14 @@ pub fn apply_risk(objects: &[Object]) -> String {
 
 /// The [`Price`] of a bundle.
 pub fn price(bundle: &Bundle) -> Price {
+    price_at(bundle, pss::PolicyVersion::Latest)
+}
+
+/// [`price`] with the level judged at Pod Security policy `version` (the wizard's policy
+/// version row).
+pub fn price_at(bundle: &Bundle, version: pss::PolicyVersion) -> Price {
     Price {
-        level: pss::evaluate_pod(&bundle.pod, pss::PolicyVersion::Latest).level,
+        level: pss::evaluate_pod(&bundle.pod, version).level,
         root_on_node: Facts::of(bundle).root_on_node(),
     }
 }
