@@ -432,3 +432,62 @@ fn each_choice_shows_its_price_and_the_options_footer_is_true() {
     tmux.keys(&["q"]);
     tmux.wait_for("PODWIZ-EXIT=0");
 }
+
+/// In a real terminal: on rootless-no-priv's options, AppArmor unconfined takes the pod out of
+/// baseline (the live badge says privileged, Review agrees), back to the default brings baseline
+/// back; the token row mounts the token and Review lists its finding.
+#[test]
+fn apparmor_unconfined_leaves_baseline_and_the_token_row_adds_its_finding() {
+    require("tmux");
+    let tmux = Tmux::start("apparmor", &wizard_command(""), 120, 40);
+    tmux.wait_for("What podwiz does");
+    // Start → rootless → not privileged → Options.
+    tmux.keys(&["Enter", "Down", "Enter", "Down", "Enter"]);
+    let screen = tmux.wait_for("Mode rootless-no-priv [ BASELINE ]");
+    assert!(
+        screen.contains("AppArmor         ‹ default: runtime-default ›"),
+        "{screen}"
+    );
+    // Name, Namespace, Image, Storage, /dev/fuse, SELinux, then AppArmor.
+    tmux.keys(&["Down"; 6]);
+    let screen = tmux.wait_for("AppArmor: runtime default");
+    assert!(screen.contains("denies mount"), "{screen}");
+    tmux.keys(&["Right", "Right"]);
+    let screen = tmux.wait_for("Mode rootless-no-priv [ PRIVILEGED ]");
+    assert!(screen.contains("‹ unconfined ›"), "{screen}");
+    assert!(screen.contains("leaves Pod"), "{screen}");
+    tmux.keys(&["r"]);
+    let screen = tmux.wait_for("[5 Review]");
+    assert!(screen.contains("[ PRIVILEGED ] policy latest"), "{screen}");
+    assert!(screen.contains("AppArmor unconfined"), "{screen}");
+    assert!(!screen.contains("mounts an API"), "no token yet:\n{screen}");
+    // Back: the choice is kept; two more steps (localhost, then the default) restore baseline.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("‹ unconfined ›");
+    tmux.keys(&["Right"]);
+    let screen = tmux.wait_for("profile name");
+    assert!(
+        screen.contains("Mode rootless-no-priv [ BASELINE ]"),
+        "{screen}"
+    );
+    assert!(screen.contains("Not verified"), "{screen}");
+    tmux.keys(&["Right"]);
+    tmux.wait_for("‹ default: runtime-default ›");
+    // The token row: off by default, Enter turns it on.
+    let screen = tmux.capture();
+    assert!(screen.contains("‹ not mounted ›"), "{screen}");
+    // AppArmor, Platform, Workload, then the token.
+    tmux.keys(&["Down", "Down", "Down"]);
+    tmux.wait_for("ServiceAccount API token");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("‹ mounted ›");
+    tmux.keys(&["r"]);
+    let screen = tmux.wait_for("[5 Review]");
+    // The panel wraps the title after "API".
+    assert!(
+        screen.contains("medium   Container engine pod mounts an API"),
+        "{screen}"
+    );
+    tmux.keys(&["q"]);
+    tmux.wait_for("PODWIZ-EXIT=0");
+}

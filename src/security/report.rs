@@ -301,8 +301,14 @@ fn template_pod(object: &Object) -> Option<Pod> {
 
 /// The [`Price`] of a bundle.
 pub fn price(bundle: &Bundle) -> Price {
+    price_at(bundle, pss::PolicyVersion::Latest)
+}
+
+/// [`price`] with the level judged at Pod Security policy `version` (the wizard's policy
+/// version row).
+pub fn price_at(bundle: &Bundle, version: pss::PolicyVersion) -> Price {
     Price {
-        level: pss::evaluate_pod(&bundle.pod, pss::PolicyVersion::Latest).level,
+        level: pss::evaluate_pod(&bundle.pod, version).level,
         root_on_node: Facts::of(bundle).root_on_node(),
     }
 }

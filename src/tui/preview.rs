@@ -5,6 +5,7 @@ use std::ops::Range;
 
 use crate::render;
 use crate::scenario::Bundle;
+use crate::security::pss::PolicyVersion;
 use crate::security::{self, Finding, Report};
 
 use super::yaml::{self, Token};
@@ -112,9 +113,16 @@ pub fn risk_lines(body: &str, object_ref: &str, findings: &[Finding]) -> Vec<Vec
 }
 
 impl Preview {
+    /// The preview with levels judged at the newest Pod Security policy.
     pub fn new(bundle: Bundle) -> Result<Preview, String> {
-        let all_yaml = render::bundle_yaml(&bundle).map_err(|e| e.to_string())?;
-        let security = security::assess(&bundle);
+        Preview::at(bundle, PolicyVersion::Latest)
+    }
+
+    /// The preview with levels judged at Pod Security policy `version` (the Options row): the
+    /// YAML header and the report say what `podwiz generate --policy-version` says.
+    pub fn at(bundle: Bundle, version: PolicyVersion) -> Result<Preview, String> {
+        let all_yaml = render::bundle_yaml_at(&bundle, version).map_err(|e| e.to_string())?;
+        let security = security::assess_at(&bundle, version);
         let mut docs = Vec::new();
         // The "All" tab: each object's marks carried over to its place in the stream.
         let mut all_risks = vec![Vec::new(); all_yaml.lines().count()];
