@@ -17,23 +17,33 @@ use crate::tui::manifest::{Load, ManifestReview, ObjectView, ReviewTab};
 use crate::tui::state::{App, Doc};
 use crate::tui::theme::Theme;
 
-/// The header line: what is reviewed, and which object of how many.
+/// The header line: the object on screen first (a long file path must not push it out), which
+/// of how many, then where it was read from.
 pub fn header(app: &App, m: &ManifestReview) -> Line<'static> {
     let t = &app.theme;
     let mut spans = vec![
         Span::styled(" podwiz ", t.title),
         Span::raw(" "),
-        Span::styled(format!("[Review of {}]", m.source), t.focus),
+        Span::styled("[Review]", t.focus),
+        Span::raw(" "),
     ];
-    if let Some(o) = m.current() {
-        spans.push(Span::styled(
-            format!("  object {}/{}: ", m.object + 1, m.objects.len()),
-            t.muted,
-        ));
-        spans.push(Span::styled(o.report.reference.clone(), t.accent));
-        if let Some(ns) = &o.report.namespace {
-            spans.push(Span::styled(format!(" (namespace {ns})"), t.muted));
+    match m.current() {
+        Some(o) => {
+            spans.push(Span::styled(o.report.reference.clone(), t.accent));
+            if let Some(ns) = &o.report.namespace {
+                spans.push(Span::styled(format!(" (namespace {ns})"), t.muted));
+            }
+            spans.push(Span::styled(
+                format!(
+                    " · object {}/{} · from {}",
+                    m.object + 1,
+                    m.objects.len(),
+                    m.source
+                ),
+                t.muted,
+            ));
         }
+        None => spans.push(Span::styled(m.source.clone(), t.accent)),
     }
     Line::from(spans)
 }
