@@ -15,7 +15,7 @@ use crate::security::pss::PolicyVersion;
     name = "podwiz",
     version,
     about = "Run Podman inside Kubernetes and OpenShift pods, with the security price spelled out",
-    long_about = "Run Podman inside Kubernetes and OpenShift pods, with the security price spelled out.\n\nWithout a subcommand, podwiz opens the interactive wizard."
+    long_about = "Run Podman inside Kubernetes and OpenShift pods, with the security price spelled out.\n\nWithout a subcommand, podwiz opens the interactive wizard. podwiz -f FILE|- or podwiz TYPE/NAME [-n NS] opens it on the Review of that manifest: findings, Pod Security, the safer rewrite and its diff (podwiz -f - --help lists its flags)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -397,6 +397,7 @@ const TYPE_HELP: &str = "TYPE is a kubectl resource name or short name: pod (po)
 #[derive(Debug, Parser)]
 #[command(
     name = "podwiz explain",
+    long_about = None,
     about = "Explain a manifest you already run: Pod Security level, findings per container, the closest mode and a safer way",
     after_help = TYPE_HELP
 )]
@@ -420,6 +421,7 @@ pub struct ExplainManifestArgs {
 #[derive(Debug, Parser)]
 #[command(
     name = "podwiz",
+    long_about = None,
     about = "Review a manifest you already run in the wizard: findings, Pod Security, the safer rewrite and its diff; copy, save or apply the rewrite",
     after_help = TYPE_HELP
 )]
@@ -512,9 +514,7 @@ pub fn manifest_form(args: &[std::ffi::OsString]) -> Form {
         Some(first)
             if (first.starts_with('-') || first.contains('/'))
                 && reads_manifest(&words)
-                && !words
-                    .iter()
-                    .any(|w| w == "--help" || w == "-h" || w == "--version" || w == "-V") =>
+                && !words.iter().any(|w| w == "--version" || w == "-V") =>
         {
             Form::Review
         }
@@ -549,5 +549,9 @@ mod tests {
         assert_eq!(form("--kubeconfig /tmp/kc"), Form::Other);
         assert_eq!(form("--theme dark"), Form::Other);
         assert_eq!(form("deploy/ci"), Form::Review);
+        // `podwiz -f - --help` is the help of that form (its own flags), not the wizard's.
+        assert_eq!(form("-f - --help"), Form::Review);
+        assert_eq!(form("--help"), Form::Other);
+        assert_eq!(form("-h"), Form::Other);
     }
 }

@@ -315,6 +315,11 @@ async fn the_live_form_reads_the_pod_and_an_in_place_rewrite_is_refused_by_the_d
     assert_eq!(panel.phase, ApplyPhase::Rejected);
     let error = panel.error.clone().unwrap_or_default();
     assert!(error.contains("nothing was applied"), "{error}");
+    let text = d.screen(200, 50);
+    assert!(
+        text.contains("A running Pod cannot change its spec in place: delete it first (kubectl delete pod/image-builder"),
+        "{text}"
+    );
     let pods: Api<Pod> = Api::namespaced(cp::admin_client().await, &ns);
     let on_server = pods.get("image-builder").await.expect("still there");
     assert!(capabilities_added(&on_server).contains(&"SYS_ADMIN".to_string()));

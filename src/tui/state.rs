@@ -628,6 +628,9 @@ pub struct ApplyPanel {
     pub scroll: usize,
     /// `v` after an apply: the verification's progress and result.
     pub verify: Option<VerifyPanel>,
+    /// What to do when the dry-run is refused, when the generic advice (another mode or
+    /// namespace) does not fit: the rewrite of someone's own object.
+    pub rejected_hint: Option<String>,
 }
 
 /// A verification started from the apply panel (`podwiz apply --verify` in the wizard).
@@ -660,6 +663,7 @@ impl ApplyPanel {
             spinner: 0,
             scroll: 0,
             verify: None,
+            rejected_hint: None,
         }
     }
 

@@ -658,7 +658,24 @@ fn start_manifest_apply(app: &mut App, fx: &mut Vec<Effect>) {
     let Some(info) = connected(app) else {
         return;
     };
+    let hint = rejected_hint(&object);
     open_apply(app, ApplyPlan::of_objects(info, mode, vec![object]), fx);
+    if let Some(panel) = &mut app.apply {
+        panel.rejected_hint = Some(hint);
+    }
+}
+
+/// What to do when the server refuses the rewrite of someone's object: a running Pod cannot
+/// change its spec in place, and podwiz never takes over fields another field manager owns.
+fn rejected_hint(object: &crate::scenario::Object) -> String {
+    let ns = object.namespace().unwrap_or("NAMESPACE");
+    match object {
+        crate::scenario::Object::Pod(_) => format!(
+            "A running Pod cannot change its spec in place: delete it first (kubectl delete {} -n {ns}) and apply again, or save (s) the rewrite.",
+            object.reference()
+        ),
+        _ => "Fields another field manager owns (kubectl, a controller) conflict and podwiz does not take them over: save (s) the rewrite and apply it with kubectl apply --server-side --force-conflicts, or use a namespace whose Pod Security level admits it.".into(),
+    }
 }
 
 // ---- apply -----------------------------------------------------------------------------------
