@@ -401,3 +401,50 @@ fn footer_and_help_come_from_the_one_table() {
     );
     assert!(rows.iter().any(|(k, d)| k == "a" && d.contains("dry-run")));
 }
+
+#[test]
+fn a_rewrite_is_not_applied_over_an_object_that_exists() {
+    use podwiz::cluster::apply::{ApplyReport, ObjectResult, Outcome};
+    use podwiz::tui::state::{ApplyPhase, ObjectState};
+    let mut app = scc_app();
+    connect(&mut app);
+    assert_eq!(press(&mut app, KeyCode::Char('a')).len(), 1);
+    let report = |existed| ApplyReport {
+        dry_run: true,
+        objects: vec![ObjectResult {
+            reference: "pod/image-builder".into(),
+            namespace: Some("builds".into()),
+            existed,
+            warnings: Vec::new(),
+            outcome: Outcome::Validated,
+        }],
+        pod: None,
+        usage: Vec::new(),
+    };
+    update(&mut app, Msg::ApplyDone(Ok(report(true))));
+    let panel = app.apply.as_ref().expect("panel");
+    assert_eq!(panel.phase, ApplyPhase::Rejected);
+    assert!(matches!(panel.objects[0].state, ObjectState::Rejected(_)));
+    let error = panel.error.clone().unwrap_or_default();
+    assert!(
+        error.starts_with("pod/image-builder exists already: server-side apply would keep what the rewrite removes"),
+        "{error}"
+    );
+    // Confirming is refused: no write starts.
+    assert!(press(&mut app, KeyCode::Char('y')).is_empty());
+    let screen = text(&mut app, 120, 40);
+    assert!(
+        screen.contains("A running Pod cannot change its spec in place"),
+        "{screen}"
+    );
+
+    // A new object: the confirmation as usual.
+    press(&mut app, KeyCode::Esc);
+    assert!(app.apply.is_none());
+    assert_eq!(press(&mut app, KeyCode::Char('a')).len(), 1);
+    update(&mut app, Msg::ApplyDone(Ok(report(false))));
+    assert_eq!(
+        app.apply.as_ref().map(|p| p.phase),
+        Some(ApplyPhase::Confirm)
+    );
+}
