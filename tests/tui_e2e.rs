@@ -491,3 +491,90 @@ fn apparmor_unconfined_leaves_baseline_and_the_token_row_adds_its_finding() {
     tmux.keys(&["q"]);
     tmux.wait_for("PODWIZ-EXIT=0");
 }
+
+const SCC_FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/manifests/openshift-podman-scc.yaml"
+);
+
+fn explain_fixture(flag: &str) -> String {
+    let out = Command::new(BIN)
+        .args(["explain", "-f", SCC_FIXTURE, flag])
+        .output()
+        .expect("podwiz explain");
+    assert!(out.status.success(), "explain {flag}");
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// `podwiz -f FILE` opens Review on that manifest; Tab reaches the safer rewrite and the diff,
+/// `c` copies each (the same text `explain -f FILE --suggest` / `--diff` prints) to the X11
+/// clipboard; bad input is one line and exit 2 on a terminal left as it was.
+#[test]
+fn a_manifest_opens_on_review_and_its_rewrite_and_diff_are_copied() {
+    require("tmux");
+    require("Xvfb");
+    require("xclip");
+    let x = Xvfb::start();
+    let tmux = Tmux::start(
+        "manifest",
+        &format!(
+            "env -u SSH_CONNECTION -u SSH_TTY KUBECONFIG=/nonexistent/podwiz-e2e DISPLAY={} {BIN} -f {SCC_FIXTURE}; echo PODWIZ-EXIT=$?; sleep 600",
+            x.display
+        ),
+        120,
+        40,
+    );
+    let screen = tmux.wait_for("[Yours]");
+    for text in [
+        "[Review] pod/image-builder (namespace builds) · object 1/1 · from",
+        "- SYS_ADMIN",
+        "[ PRIVILEGED ] policy latest",
+        "A safer way: userns (rootless shape)",
+    ] {
+        assert!(screen.contains(text), "{text} not on screen:\n{screen}");
+    }
+    tmux.keys(&["Tab"]);
+    let screen = tmux.wait_for("[Safer rewrite (userns)]");
+    assert!(!screen.contains("SYS_ADMIN"), "{screen}");
+    assert!(screen.contains("hostUsers: false"), "{screen}");
+    assert!(screen.contains("[ PRIVILEGED ] → [ BASELINE ]"), "{screen}");
+    tmux.keys(&["c"]);
+    tmux.wait_for("copied the safer rewrite of pod/image-builder to the X11 clipboard");
+    assert_eq!(x.clipboard(), explain_fixture("--suggest"));
+
+    tmux.keys(&["Tab"]);
+    let screen = tmux.wait_for("[Diff]");
+    assert!(screen.contains("-        - SYS_ADMIN"), "{screen}");
+    tmux.keys(&["c"]);
+    tmux.wait_for("copied the diff of pod/image-builder to its safer rewrite");
+    assert_eq!(x.clipboard(), explain_fixture("--diff"));
+
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("PODWIZ-EXIT=0");
+    assert!(
+        !screen.contains("[Diff]"),
+        "alternate screen left:\n{screen}"
+    );
+    x.set_clipboard("done");
+
+    // Bad input: one line on stderr and exit 2, before the terminal changes.
+    let bad = Tmux::start(
+        "manifest-bad",
+        &format!(
+            "{BIN} -f /nonexistent/pod.yaml; echo PODWIZ-EXIT=$?; {BIN} -f /etc/hostname; echo PODWIZ-EXIT=$?; echo STTY=$(stty -a | tr ' ;' '\\n\\n' | grep -x -- '-\\?icanon'); sleep 600"
+        ),
+        120,
+        40,
+    );
+    let screen = bad.wait_for("STTY=");
+    assert!(
+        screen.contains("podwiz: cannot read /nonexistent/pod.yaml: No such file or directory"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("podwiz: /etc/hostname: the input is not a Kubernetes manifest"),
+        "{screen}"
+    );
+    assert_eq!(screen.matches("PODWIZ-EXIT=2").count(), 2, "{screen}");
+    assert!(screen.contains("STTY=icanon"), "raw mode left:\n{screen}");
+}

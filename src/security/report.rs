@@ -248,11 +248,10 @@ pub struct Price {
 /// What applying `objects` risks, in one line for a confirmation prompt:
 /// `privileged pod: root on the node`, plus the cluster add-on when there is one.
 pub fn apply_risk(objects: &[Object]) -> String {
-    let pod = objects.iter().find_map(|o| match o {
-        Object::Pod(p) => Some(p),
-        _ => None,
-    });
-    let mut out = match pod.map(Facts::of_pod) {
+    // The Pod, or the pod template of the Job, Deployment, StatefulSet or CronJob that runs it
+    // (a `--kind job` bundle or a rewritten Deployment has no Pod object of its own).
+    let pod = objects.iter().find_map(template_pod);
+    let mut out = match pod.as_ref().map(Facts::of_pod) {
         Some(f) if f.privileged => "privileged pod: root on the node".to_string(),
         Some(f) if f.socket => {
             "pod that drives the node's container engine: root on the node".to_string()
@@ -280,6 +279,24 @@ pub fn apply_risk(objects: &[Object]) -> String {
         }
     }
     out
+}
+
+/// The Pod an object runs: the Pod itself, or a Pod made of the workload's template.
+fn template_pod(object: &Object) -> Option<Pod> {
+    use k8s_openapi::api::core::v1::PodTemplateSpec;
+    let of = |t: &PodTemplateSpec| Pod {
+        metadata: t.metadata.clone().unwrap_or_default(),
+        spec: t.spec.clone(),
+        status: None,
+    };
+    match object {
+        Object::Pod(p) => Some(p.clone()),
+        Object::Job(j) => j.spec.as_ref().map(|s| of(&s.template)),
+        Object::Deployment(d) => Some(of(&d.spec.template)),
+        Object::StatefulSet(s) => Some(of(&s.spec.template)),
+        Object::CronJob(c) => c.spec.job_template.spec.as_ref().map(|s| of(&s.template)),
+        _ => None,
+    }
 }
 
 /// The [`Price`] of a bundle.

@@ -10,6 +10,7 @@ use crate::scenario::{
 };
 use crate::security::pss::{MAX_POLICY_MINOR, PolicyVersion};
 
+pub use super::manifest::{ManifestReview, ReviewTab};
 pub use super::preview::{Doc, Preview};
 use super::theme::Theme;
 
@@ -627,6 +628,9 @@ pub struct ApplyPanel {
     pub scroll: usize,
     /// `v` after an apply: the verification's progress and result.
     pub verify: Option<VerifyPanel>,
+    /// What to do when the dry-run is refused, when the generic advice (another mode or
+    /// namespace) does not fit: the rewrite of someone's own object.
+    pub rejected_hint: Option<String>,
 }
 
 /// A verification started from the apply panel (`podwiz apply --verify` in the wizard).
@@ -659,6 +663,7 @@ impl ApplyPanel {
             spinner: 0,
             scroll: 0,
             verify: None,
+            rejected_hint: None,
         }
     }
 
@@ -717,6 +722,9 @@ pub struct App {
     pub quit_armed: bool,
     /// Rows of the review's document view at the last draw (for paging).
     pub page: usize,
+    /// The Review of someone's own manifest (`podwiz -f FILE`, `podwiz TYPE/NAME`): when set,
+    /// Review shows it instead of a generated bundle, and there is no walk before it.
+    pub manifest: Option<ManifestReview>,
 }
 
 impl App {
@@ -749,10 +757,20 @@ impl App {
             quit: false,
             quit_armed: false,
             page: 20,
+            manifest: None,
         };
         // The preview is built on the first key (or by the runtime right after the first
         // frame): the start screen does not need it.
         app.refresh_validation_only();
+        app
+    }
+
+    /// The wizard opened on the Review of someone's manifest (`podwiz -f FILE`,
+    /// `podwiz TYPE/NAME`).
+    pub fn for_manifest(theme: Theme, review: ManifestReview) -> App {
+        let mut app = App::new(theme);
+        app.screen = Screen::Review;
+        app.manifest = Some(review);
         app
     }
 

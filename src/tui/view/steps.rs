@@ -458,7 +458,9 @@ pub fn options(frame: &mut Frame, app: &App, area: Rect) {
     let lines = match pod {
         Some(doc) => super::review::yaml_lines(
             doc,
-            app.preview.as_ref().map(|p| &p.security),
+            app.preview
+                .as_ref()
+                .map_or(&[][..], |p| &p.security.findings),
             &app.theme,
             None,
             0,
