@@ -401,3 +401,144 @@ fn footer_and_help_come_from_the_one_table() {
     );
     assert!(rows.iter().any(|(k, d)| k == "a" && d.contains("dry-run")));
 }
+
+#[test]
+fn a_rewrite_is_not_applied_over_an_object_that_exists() {
+    use podwiz::cluster::apply::{ApplyReport, ObjectResult, Outcome};
+    use podwiz::tui::state::{ApplyPhase, ObjectState};
+    let mut app = scc_app();
+    connect(&mut app);
+    assert_eq!(press(&mut app, KeyCode::Char('a')).len(), 1);
+    let report = |existed| ApplyReport {
+        dry_run: true,
+        objects: vec![ObjectResult {
+            reference: "pod/image-builder".into(),
+            namespace: Some("builds".into()),
+            existed,
+            warnings: Vec::new(),
+            outcome: Outcome::Validated,
+        }],
+        pod: None,
+        usage: Vec::new(),
+    };
+    update(&mut app, Msg::ApplyDone(Ok(report(true))));
+    let panel = app.apply.as_ref().expect("panel");
+    assert_eq!(panel.phase, ApplyPhase::Rejected);
+    assert!(matches!(panel.objects[0].state, ObjectState::Rejected(_)));
+    let error = panel.error.clone().unwrap_or_default();
+    assert!(
+        error.starts_with("pod/image-builder exists already: server-side apply would keep what the rewrite removes"),
+        "{error}"
+    );
+    // Confirming is refused: no write starts.
+    assert!(press(&mut app, KeyCode::Char('y')).is_empty());
+    let screen = text(&mut app, 120, 40);
+    assert!(
+        screen.contains("A running Pod cannot change its spec in place"),
+        "{screen}"
+    );
+
+    // A new object: the confirmation as usual.
+    press(&mut app, KeyCode::Esc);
+    assert!(app.apply.is_none());
+    assert_eq!(press(&mut app, KeyCode::Char('a')).len(), 1);
+    update(&mut app, Msg::ApplyDone(Ok(report(false))));
+    assert_eq!(
+        app.apply.as_ref().map(|p| p.phase),
+        Some(ApplyPhase::Confirm)
+    );
+}
+
+#[test]
+fn the_front_door_reads_the_file_before_the_terminal_and_refuses_bad_input() {
+    use clap::Parser;
+    use podwiz::cli::ReviewArgs;
+    use podwiz::commands::review::review_of;
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/manifests/openshift-podman-scc.yaml"
+    );
+    let parse = |args: &[&str]| {
+        ReviewArgs::try_parse_from(std::iter::once("podwiz").chain(args.iter().copied()))
+            .expect("parses")
+    };
+    let review = review_of(&parse(&["-f", fixture, "--policy-version", "v1.25"])).expect("reads");
+    assert_eq!(review.load, Load::Ready);
+    assert_eq!(review.version, PolicyVersion::V(25));
+    assert_eq!(review.objects[0].report.pss.version, PolicyVersion::V(25));
+
+    let live = review_of(&parse(&["deploy/ci", "-n", "ci"])).expect("a name");
+    assert_eq!(
+        live.load,
+        Load::Loading(Fetch {
+            kind: WorkloadKind::Deployment,
+            name: "ci".into(),
+            namespace: Some("ci".into()),
+        })
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let not_k8s = dir.path().join("notes.yaml");
+    std::fs::write(&not_k8s, "shopping: [milk]\n").expect("write");
+    let config_map = dir.path().join("cm.yaml");
+    std::fs::write(&config_map, CONFIG_MAP).expect("write");
+    for (args, want) in [
+        (
+            vec!["-f".to_string(), "/nonexistent/pod.yaml".into()],
+            "cannot read /nonexistent/pod.yaml: No such file or directory".to_string(),
+        ),
+        (
+            vec!["-f".into(), not_k8s.display().to_string()],
+            format!(
+                "{}: the input is not a Kubernetes manifest",
+                not_k8s.display()
+            ),
+        ),
+        (
+            vec!["-f".into(), config_map.display().to_string()],
+            format!(
+                "{}: no pod template in it (skipped configmap/settings: ",
+                config_map.display()
+            ),
+        ),
+        (
+            vec!["svc/web".into()],
+            "podwiz reads objects with a pod template, not \"svc\"".into(),
+        ),
+    ] {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let err = review_of(&parse(&args)).expect_err("refused");
+        assert!(err.0.starts_with(&want), "{args:?}: {}", err.0);
+        assert!(!err.0.contains('\n'), "one line: {}", err.0);
+        let code = podwiz::exit::code_for(&anyhow::Error::from(err));
+        assert_eq!(code, 2, "{args:?}");
+    }
+}
+
+#[test]
+fn s_writes_through_the_one_file_writer() {
+    let review = review_of("openshift-podman-scc.yaml", SCC);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let target = dir.path().join("safer");
+    let files = review.save_files();
+    let outcome = podwiz::tui::save_files(&target, "safer", &files, false);
+    assert!(
+        matches!(outcome, podwiz::tui::SaveOutcome::Wrote { files: 3, .. }),
+        "{outcome:?}"
+    );
+    let yaml = std::fs::read_to_string(target.join("pod-image-builder.yaml")).expect("written");
+    assert_eq!(yaml, review.copy_all().0);
+    // The saved rewrite is what the reader takes back as the rewrite.
+    let back = manifest::read_manifests(yaml.as_bytes()).expect("reads back");
+    let again = podwiz::security::workload::assess_manifests(&back, PolicyVersion::Latest);
+    assert_eq!(
+        again.objects[0].pss.level,
+        podwiz::security::pss::Level::Baseline
+    );
+    // A second save into the now non-empty directory asks first.
+    let outcome = podwiz::tui::save_files(&target, "safer", &files, false);
+    assert!(
+        matches!(outcome, podwiz::tui::SaveOutcome::NotEmpty { .. }),
+        "{outcome:?}"
+    );
+}

@@ -28,6 +28,7 @@ use support::control_plane::{self as cp, ControlPlane};
 use tokio::sync::mpsc;
 
 const SCC: &str = include_str!("fixtures/manifests/openshift-podman-scc.yaml");
+const CI_AGENT: &str = include_str!("fixtures/manifests/ci-agent-socket.yaml");
 
 /// The fixture in namespace `ns` (it names `builds`).
 fn scc_in(ns: &str) -> String {
@@ -389,4 +390,72 @@ fn podwiz_type_name_opens_the_live_object_in_a_terminal() {
     tmux(&["send-keys", "-t", "live:0.0", "q"]);
     wait_for("PODWIZ-EXIT=0");
     let _ = tmux(&["kill-server"]);
+}
+
+/// A live Deployment (written by kubectl, another field manager) is not overwritten with
+/// server-side apply: it would keep `privileged` and the socket the rewrite removes. The panel
+/// refuses after the dry-run and the Deployment on the server is unchanged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rewrite_of_a_live_deployment_is_refused_and_nothing_changes() {
+    let ns = cp::fresh_namespace("tui-live-deploy");
+    let pod = manifest::read_manifests(CI_AGENT.as_bytes())
+        .expect("fixture")
+        .workloads[0]
+        .to_value();
+    let deployment = serde_json::json!({
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "ci-agent", "namespace": ns},
+        "spec": {
+            "selector": {"matchLabels": {"app": "ci-agent"}},
+            "template": {"metadata": {"labels": {"app": "ci-agent"}}, "spec": pod["spec"]},
+        },
+    });
+    kubectl(&["create", "-f", "-"], &deployment.to_string());
+    let fetch = Fetch {
+        kind: WorkloadKind::Deployment,
+        name: "ci-agent".into(),
+        namespace: Some(ns.clone()),
+    };
+    let mut d = Driver::new(
+        ManifestReview::loading("deploy/ci-agent".into(), fetch.clone(), None),
+        &ns,
+    )
+    .await;
+    let fetched = podwiz::tui::fetch_live(&d.conn, &fetch).await;
+    d.msg(Msg::ManifestFetched(fetched));
+    let m = d.app.manifest.as_ref().expect("review");
+    assert_eq!(m.load, Load::Ready);
+    assert!(
+        m.objects[0].rewrite.is_some(),
+        "the privileged socket pod has a safer way"
+    );
+
+    assert_eq!(d.key(KeyCode::Char('a')), 1);
+    d.pump().await;
+    let panel = d.app.apply.as_ref().expect("panel");
+    assert_eq!(panel.phase, ApplyPhase::Rejected, "{:?}", panel.error);
+    let error = panel.error.clone().unwrap_or_default();
+    assert!(
+        error.starts_with("deployment/ci-agent exists already"),
+        "{error}"
+    );
+    let text = d.screen(200, 50);
+    assert!(text.contains("kubectl replace -f FILE"), "{text}");
+    // Confirming is refused, and the server still holds their Deployment.
+    assert_eq!(d.key(KeyCode::Char('y')), 0);
+    let deployments: Api<k8s_openapi::api::apps::v1::Deployment> =
+        Api::namespaced(cp::admin_client().await, &ns);
+    let stored = deployments.get("ci-agent").await.expect("still there");
+    let podman = stored
+        .spec
+        .template
+        .spec
+        .as_ref()
+        .map(|s| s.containers[1].clone())
+        .expect("the podman container");
+    assert_eq!(
+        podman.security_context.and_then(|sc| sc.privileged),
+        Some(true)
+    );
 }

@@ -333,7 +333,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[Char('a')],
         label: "apply rewrite",
-        help: "apply the safer rewrite of the object on screen to the current kube context (server-side dry-run, then a confirmation)",
+        help: "apply the safer rewrite of the object on screen to the current kube context as a new object (server-side dry-run, then a confirmation; an object that exists is not overwritten)",
         action: Action::Apply,
         contexts: &[C::Manifest],
         hint: true,

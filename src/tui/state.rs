@@ -631,6 +631,9 @@ pub struct ApplyPanel {
     /// What to do when the dry-run is refused, when the generic advice (another mode or
     /// namespace) does not fit: the rewrite of someone's own object.
     pub rejected_hint: Option<String>,
+    /// The plan is the safer rewrite of someone's own object (`podwiz -f FILE`): an object
+    /// that exists already is not written (see `update::on_apply_done`).
+    pub rewrite: bool,
 }
 
 /// A verification started from the apply panel (`podwiz apply --verify` in the wizard).
@@ -664,6 +667,7 @@ impl ApplyPanel {
             scroll: 0,
             verify: None,
             rejected_hint: None,
+            rewrite: false,
         }
     }
 

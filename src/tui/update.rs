@@ -662,6 +662,7 @@ fn start_manifest_apply(app: &mut App, fx: &mut Vec<Effect>) {
     open_apply(app, ApplyPlan::of_objects(info, mode, vec![object]), fx);
     if let Some(panel) = &mut app.apply {
         panel.rejected_hint = Some(hint);
+        panel.rewrite = true;
     }
 }
 
@@ -674,7 +675,10 @@ fn rejected_hint(object: &crate::scenario::Object) -> String {
             "A running Pod cannot change its spec in place: delete it first (kubectl delete {} -n {ns}) and apply again, or save (s) the rewrite.",
             object.reference()
         ),
-        _ => "Fields another field manager owns (kubectl, a controller) conflict and podwiz does not take them over: save (s) the rewrite and apply it with kubectl apply --server-side --force-conflicts, or use a namespace whose Pod Security level admits it.".into(),
+        _ => format!(
+            "Save (s) the rewrite and replace the object with kubectl replace -f FILE (a full replace removes what the rewrite removes), or delete it first (kubectl delete {} -n {ns}) and apply again.",
+            object.reference()
+        ),
     }
 }
 
@@ -911,6 +915,37 @@ fn on_apply_done(app: &mut App, result: Result<ApplyReport, String>) -> bool {
     };
     let context = panel.plan.info.context.clone();
     match (panel.phase, result) {
+        // Server-side apply removes only fields its own manager set before: over an object
+        // that exists (created by kubectl, a controller, an earlier tool), the fields the
+        // rewrite drops (`privileged`, a socket volume, SYS_ADMIN) would stay, and the object
+        // would not become the rewrite while the panel said "applied". Refused instead.
+        (ApplyPhase::DryRun, Ok(report))
+            if panel.rewrite && report.objects.iter().any(|o| o.existed) =>
+        {
+            let existing: Vec<String> = report
+                .objects
+                .iter()
+                .filter(|o| o.existed)
+                .map(|o| o.reference.clone())
+                .collect();
+            let error = format!(
+                "{} exists already: server-side apply would keep what the rewrite removes (fields another field manager set), so it would not become the rewrite; nothing was applied",
+                existing.join(", ")
+            );
+            for (o, r) in panel.objects.iter_mut().zip(&report.objects) {
+                o.state = if r.existed {
+                    ObjectState::Rejected(
+                        "exists already: not overwritten with server-side apply".into(),
+                    )
+                } else {
+                    ObjectState::Valid
+                };
+            }
+            panel.phase = ApplyPhase::Rejected;
+            panel.report = Some(report);
+            app.status = Some((StatusKind::Error, error.clone()));
+            panel.error = Some(error);
+        }
         (ApplyPhase::DryRun, Ok(report)) => {
             for (o, r) in panel.objects.iter_mut().zip(&report.objects) {
                 add_warnings(&mut o.warnings, r.warnings.clone());
