@@ -380,7 +380,8 @@ fn a_live_object_loads_without_blocking_and_keys_wait_for_it() {
 fn footer_and_help_come_from_the_one_table() {
     let hints = keymap::hints(Context::Manifest);
     for (key, label) in [
-        ("Tab", "yours/rewrite/diff"),
+        ("Tab", "next tab"),
+        ("q", "quit"),
         ("c", "copy"),
         ("a", "apply rewrite"),
         ("o", "next object"),

@@ -399,3 +399,37 @@ pub fn assess_at(bundle: &Bundle, version: pss::PolicyVersion) -> Report {
         works_inside,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Kind, Options, build};
+
+    #[test]
+    fn the_risk_of_a_workload_is_read_from_its_pod_template() {
+        for kind in [
+            Kind::Job,
+            Kind::Deployment,
+            Kind::StatefulSet,
+            Kind::CronJob,
+        ] {
+            let options = Options {
+                kind: Some(kind),
+                ..Options::default()
+            };
+            let bundle = build(Mode::RootlessNoPriv, &options).expect("builds");
+            let objects = bundle.objects();
+            assert!(
+                !objects.iter().any(|o| matches!(o, Object::Pod(_))),
+                "{kind}: no Pod object"
+            );
+            let risk = apply_risk(&objects);
+            assert!(
+                risk.starts_with("unprivileged non-root pod: an escape is not root on the node;"),
+                "{kind}: {risk}"
+            );
+        }
+        let bundle = build(Mode::RootfulPriv, &Options::default()).expect("builds");
+        assert!(apply_risk(&bundle.objects()).starts_with("privileged pod: root on the node"));
+    }
+}

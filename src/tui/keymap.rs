@@ -252,7 +252,7 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         keys: &[Code(KeyCode::Tab)],
-        label: "yours/rewrite/diff",
+        label: "next tab",
         help: "next tab: your manifest, the safer rewrite, the diff between them",
         action: Action::NextTab,
         contexts: &[C::Manifest],

@@ -268,9 +268,16 @@ pub fn on_action(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
             app.overlay = match app.overlay {
                 Some(Overlay::Compare) => None,
                 _ => {
+                    // On the Review of someone's manifest: the object's closest mode.
+                    let mode = app
+                        .manifest
+                        .as_ref()
+                        .and_then(|m| m.current())
+                        .and_then(|o| o.report.mode.id)
+                        .unwrap_or(app.mode);
                     app.compare_cursor = crate::scenario::Mode::ALL
                         .iter()
-                        .position(|m| *m == app.mode)
+                        .position(|m| *m == mode)
                         .unwrap_or(0);
                     Some(Overlay::Compare)
                 }
