@@ -552,3 +552,36 @@ fn the_focused_row_is_always_on_screen() {
         }
     }
 }
+
+/// The compare overlay judges the modes at the Options row's policy version and says so.
+#[test]
+fn compare_follows_the_policy_version() {
+    let row = |text: &str, mode: &str| {
+        text.lines()
+            .find(|l| l.contains(&format!(" {mode} ")))
+            .unwrap_or_else(|| panic!("{mode} row:\n{text}"))
+            .to_string()
+    };
+    let mut app = new_app(&Theme::mono());
+    to_options(&mut app);
+    press(&mut app, KeyCode::Char('m'));
+    let text = view::buffer_text(&draw(&mut app, 120, 40));
+    assert!(!text.contains("at policy"), "{text}");
+    assert!(
+        row(&text, "rootless-no-priv").contains("baseline"),
+        "{text}"
+    );
+    press(&mut app, KeyCode::Char('m'));
+    focus_row(&mut app, "Policy version");
+    for _ in 0..8 {
+        press(&mut app, KeyCode::Left);
+    }
+    press(&mut app, KeyCode::Char('m'));
+    let text = view::buffer_text(&draw(&mut app, 120, 40));
+    assert!(text.contains("at policy v1.30"), "{text}");
+    let line = row(&text, "rootless-no-priv");
+    assert!(
+        line.contains("privileged") && !line.contains("baseline"),
+        "{line}"
+    );
+}
