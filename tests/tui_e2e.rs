@@ -592,4 +592,18 @@ fn a_manifest_opens_on_review_and_its_rewrite_and_diff_are_copied() {
     piped.wait_for("[Safer rewrite (userns)]");
     piped.keys(&["q"]);
     piped.wait_for("PODWIZ-EXIT=0");
+
+    // A live object without a kube context: the page says why it could not be read.
+    let live = Tmux::start(
+        "manifest-nocontext",
+        &format!(
+            "env KUBECONFIG=/nonexistent/podwiz-e2e {BIN} deploy/ci-agent; echo PODWIZ-EXIT=$?; sleep 600"
+        ),
+        120,
+        40,
+    );
+    let screen = live.wait_for("deploy/ci-agent could not be read");
+    assert!(screen.contains("/nonexistent/podwiz-e2e"), "{screen}");
+    live.keys(&["q"]);
+    live.wait_for("PODWIZ-EXIT=0");
 }
