@@ -230,6 +230,7 @@ impl ModeArgs {
             service_account_token: self.service_account_token || base.service_account_token,
             kind: self.kind,
             schedule: self.schedule.clone(),
+            article_capabilities: base.article_capabilities,
         }
     }
 }

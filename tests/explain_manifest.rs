@@ -136,8 +136,11 @@ fn the_same_pod_on_kubernetes_gets_rootless_no_priv() {
     let suggestion = &object["suggestion"];
     assert_eq!(suggestion["mode"], "rootless-no-priv");
     let builder = container(&suggestion["manifest"]["spec"], "builder");
-    assert!(
-        builder["securityContext"].get("capabilities").is_none(),
+    // rootless-no-priv's own capabilities replace theirs (SYS_ADMIN, MKNOD, ... gone): only
+    // what newuidmap/newgidmap need, everything else dropped (proven on the test node).
+    assert_eq!(
+        builder["securityContext"]["capabilities"],
+        serde_json::json!({"add": ["SETUID", "SETGID"], "drop": ["ALL"]}),
         "{builder}"
     );
     assert_eq!(builder["securityContext"]["runAsUser"], 1000);

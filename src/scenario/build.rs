@@ -56,7 +56,19 @@ fn build_resolved(mode: Mode, o: Resolved) -> Bundle {
             security.privileged = Some(true);
             security.run_as_user = Some(ROOTLESS_UID);
         }
-        Mode::RootlessNoPriv if !rootless_userns => security.run_as_user = Some(ROOTLESS_UID),
+        Mode::RootlessNoPriv if !rootless_userns => {
+            security.run_as_user = Some(ROOTLESS_UID);
+            if !o.article_capabilities {
+                // Rootless Podman needs only newuidmap/newgidmap's file capabilities (SETUID,
+                // SETGID in the bounding set); in its own user namespace it has all the others.
+                // Proven on the test node (assets/runtime-matrix.json: run and build pass).
+                security.run_as_non_root = Some(true);
+                security.capabilities = Some(Capabilities {
+                    add: Some(vec!["SETUID".into(), "SETGID".into()]),
+                    drop: Some(vec!["ALL".into()]),
+                });
+            }
+        }
         Mode::RootfulNoPriv => security.capabilities = Some(add_caps(&ROOTFUL_CAPS)),
         Mode::Remote => {
             volumes.push(host_path_volume("podman-sock", PODMAN_SOCKET_DIR));

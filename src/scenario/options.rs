@@ -291,6 +291,12 @@ pub struct Options {
     /// The CronJob's schedule, cron syntax (kind cronjob only).
     #[serde(default)]
     pub schedule: Option<String>,
+    /// Keep the article's container securityContext for rootless-no-priv (`runAsUser: 1000`
+    /// and the runtime's default capabilities) instead of podwiz's tighter default (`drop:
+    /// [ALL]`, `add: [SETUID, SETGID]`, `runAsNonRoot: true`, shown to work on the test node:
+    /// assets/runtime-matrix.json). Set by [`Options::article`] only.
+    #[serde(default)]
+    pub article_capabilities: bool,
 }
 
 /// The Podman image podwiz writes unless `--image` says otherwise: a version tag, so podwiz's own
@@ -332,6 +338,9 @@ pub struct Resolved {
     /// The CronJob's schedule (kind cronjob only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule: Option<String>,
+    /// See [`Options::article_capabilities`]; absent in JSON unless set.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub article_capabilities: bool,
 }
 
 /// Which options a mode takes, for `--help`, the wizard and validation alike.
@@ -389,6 +398,7 @@ impl Options {
             image: Some(ARTICLE_IMAGE.to_string()),
             // The article's pods leave automountServiceAccountToken unset: the token is mounted.
             service_account_token: true,
+            article_capabilities: true,
             userns: applicable.userns.then_some(Userns::CrioAnnotation),
             userns_shape: applicable.userns.then_some(UsernsShape::Rootful),
             fuse: applicable.fuse.then_some(Fuse::DevicePlugin),
@@ -653,6 +663,7 @@ impl Options {
             service_account_token: self.service_account_token,
             kind,
             schedule,
+            article_capabilities: self.article_capabilities,
         })
     }
 }

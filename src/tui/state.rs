@@ -376,6 +376,7 @@ impl Form {
             service_account_token: self.service_account_token,
             kind: self.kind,
             schedule,
+            article_capabilities: false,
         };
         match options.resolve(mode) {
             Ok(_) => Ok(options),
