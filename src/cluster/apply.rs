@@ -693,7 +693,7 @@ fn connection_error(err: &kube::Error) -> Option<super::ClusterError> {
     };
     matches!(
         classified,
-        E::Unreachable { .. } | E::Tls { .. } | E::Unauthorized { .. }
+        E::Unreachable { .. } | E::Tls { .. } | E::Unauthorized { .. } | E::Credentials { .. }
     )
     .then_some(classified)
 }

@@ -867,6 +867,7 @@ pub async fn gather(conn: &Connection, only: Option<Mode>) -> Result<ClusterFact
             ClusterError::Unreachable { .. }
                 | ClusterError::Tls { .. }
                 | ClusterError::Unauthorized { .. }
+                | ClusterError::Credentials { .. }
         )
     };
 

@@ -6,6 +6,7 @@ pub mod advice;
 pub mod apply;
 pub mod client;
 pub mod context;
+pub mod credentials;
 pub mod doctor;
 pub mod error;
 pub mod fetch;
