@@ -2,6 +2,7 @@
 //! act on, and `doctor` (what works on this cluster). Async; nothing here blocks a UI thread
 //! except [`context::load`], which only reads local files.
 
+pub mod admission;
 pub mod advice;
 pub mod apply;
 pub mod client;

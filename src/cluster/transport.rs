@@ -861,8 +861,14 @@ impl Transport {
         Ok(Some(credential))
     }
 
-    /// hyper errors stay hyper errors (kube classifies them) unless TLS is behind them.
+    /// hyper errors stay hyper errors (kube classifies them) unless TLS is behind them, or
+    /// the HTTP/2 keep-alive ping found the server silent (said as the HTTP/1.1 read timeout).
     fn wrap(&self, e: hyper::Error) -> BoxError {
+        if e.is_timeout() {
+            return Box::new(TransportError::Silent(
+                ReadTimeout(self.inner.options.read_timeout).to_string(),
+            ));
+        }
         let err: &(dyn std::error::Error + 'static) = &e;
         match find_rustls_error(err) {
             Some(r) => Box::new(describe_tls(r, &self.inner.names, &self.server_name_text())),
@@ -1019,8 +1025,13 @@ impl hyper::rt::Write for Io {
         if let Poll::Ready(Ok(n)) = &written
             && *n > 0
         {
-            // A request went out: its answer gets the whole read timeout.
-            this.silence = None;
+            // A request went out: its answer gets the whole read timeout. The timer is moved,
+            // not dropped: a read may be waiting already, and nothing else would wake it.
+            if let Some(silence) = this.silence.as_mut() {
+                silence
+                    .as_mut()
+                    .reset(tokio::time::Instant::now() + this.read_timeout);
+            }
         }
         written
     }

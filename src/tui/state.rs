@@ -507,6 +507,9 @@ pub struct ApplyPanel {
     pub scroll: usize,
     /// `v` after an apply: the verification's progress and result.
     pub verify: Option<VerifyPanel>,
+    /// Pod Security admission predicted at the namespace's policy version (one line, from
+    /// the first wave of the dry-run).
+    pub pod_security: Option<String>,
 }
 
 /// A verification started from the apply panel (`podwiz apply --verify` in the wizard).
@@ -539,6 +542,7 @@ impl ApplyPanel {
             spinner: 0,
             scroll: 0,
             verify: None,
+            pod_security: None,
         }
     }
 

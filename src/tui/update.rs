@@ -670,6 +670,10 @@ fn on_apply_event(panel: &mut ApplyPanel, event: ApplyEvent) {
             panel.pod = Some(status);
             return;
         }
+        ApplyEvent::PodSecurity { check } => {
+            panel.pod_security = Some(check.describe());
+            return;
+        }
         ApplyEvent::DryRunStarted { index } => (index, ObjectState::DryRunning, Vec::new()),
         ApplyEvent::DryRunOk { index, warnings } => (index, ObjectState::Valid, warnings),
         ApplyEvent::DryRunFailed { index, message } => {
