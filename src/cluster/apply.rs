@@ -1257,15 +1257,20 @@ fn plan_namespace(plan: &ApplyPlan, ns: &str) -> Option<usize> {
 }
 
 type NamespaceRead = Option<Result<Option<kube::core::PartialObjectMeta<Namespace>>, kube::Error>>;
+/// `GET /version` and the namespace read (see [`admission_facts`]).
+type AdmissionFacts = (
+    Result<k8s_openapi::apimachinery::pkg::version::Info, kube::Error>,
+    NamespaceRead,
+);
+/// An object's existence check (its metadata) and dry-run, from the first wave.
+type FirstWave = (
+    Result<Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>, kube::Error>,
+    Result<Vec<String>, kube::Error>,
+);
 
 /// `GET /version`, and the pod's namespace's metadata unless the plan has that Namespace (its
 /// existence check reads it already). Nothing without a pod.
-async fn admission_facts(
-    s: &Shared<'_>,
-) -> Option<(
-    Result<k8s_openapi::apimachinery::pkg::version::Info, kube::Error>,
-    NamespaceRead,
-)> {
+async fn admission_facts(s: &Shared<'_>) -> Option<AdmissionFacts> {
     let (_, ns) = pod_target(s.plan)?;
     let read_namespace = async {
         match plan_namespace(s.plan, &ns) {
@@ -1284,14 +1289,8 @@ async fn admission_facts(
 /// The prediction from the first wave's answers (see [`super::admission`]).
 fn pod_security(
     s: &Shared<'_>,
-    checks: &[(
-        Result<Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>, kube::Error>,
-        Result<Vec<String>, kube::Error>,
-    )],
-    facts: Option<(
-        Result<k8s_openapi::apimachinery::pkg::version::Info, kube::Error>,
-        NamespaceRead,
-    )>,
+    checks: &[FirstWave],
+    facts: Option<AdmissionFacts>,
 ) -> Option<PodSecurityCheck> {
     let (index, ns) = pod_target(s.plan)?;
     let (version, namespace) = facts?;
