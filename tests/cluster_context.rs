@@ -144,7 +144,11 @@ fn malformed_kubeconfig_names_file_and_position() {
 /// parse budget caps alias expansion).
 #[test]
 fn oversized_endless_and_alias_bomb_kubeconfigs_are_refused() {
-    let msg = load_err(&fx::args(std::path::Path::new("/dev/zero"), None), None, None);
+    let msg = load_err(
+        &fx::args(std::path::Path::new("/dev/zero"), None),
+        None,
+        None,
+    );
     assert_eq!(
         msg,
         "cannot read kubeconfig /dev/zero: larger than 16 MiB: not a kubeconfig (podwiz reads at most that much)"

@@ -257,11 +257,17 @@ pub fn on_action(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
             return;
         }
         Action::Help => {
+            // The Review of someone's manifest opens help on its own keys (the last section).
+            let from = context(app);
             app.overlay = match app.overlay {
                 Some(Overlay::Help) => None,
                 _ => Some(Overlay::Help),
             };
-            app.help_scroll = 0;
+            app.help_scroll = if from == Context::Manifest {
+                keymap::section_line(from)
+            } else {
+                0
+            };
             return;
         }
         Action::Compare => {
