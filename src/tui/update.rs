@@ -827,6 +827,19 @@ fn on_apply_key(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
 
 /// `v` on the apply panel: verify the applied pod, once the apply is done.
 fn start_verify(app: &mut App, fx: &mut Vec<Effect>) {
+    // The rewrite of someone's pod: Podman runs in its engine container, which need not be the
+    // first (a CI agent pod starts with the agent).
+    let engine = app
+        .manifest
+        .as_ref()
+        .and_then(|m| m.current())
+        .and_then(|o| {
+            o.report
+                .containers
+                .iter()
+                .find(|c| c.mode.is_some() && !c.init)
+                .map(|c| c.name.clone())
+        });
     let Some(panel) = &mut app.apply else {
         return;
     };
@@ -841,10 +854,13 @@ fn start_verify(app: &mut App, fx: &mut Vec<Effect>) {
         app.status = Some((StatusKind::Info, "verify: already running".into()));
         return;
     }
-    let Some(target) = VerifyTarget::of(&panel.plan) else {
+    let Some(mut target) = VerifyTarget::of(&panel.plan) else {
         app.status = Some((StatusKind::Error, "verify: the bundle has no Pod".into()));
         return;
     };
+    if let (true, Some(engine)) = (panel.rewrite, engine) {
+        target.container = engine;
+    }
     let opts = VerifyOptions {
         exec_client: None,
         wait: verify::VERIFY_WAIT,
