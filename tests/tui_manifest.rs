@@ -372,6 +372,11 @@ fn a_live_object_loads_without_blocking_and_keys_wait_for_it() {
     let m = app.manifest.as_ref().expect("review");
     assert_eq!(m.load, Load::Ready);
     assert_eq!(m.version, PolicyVersion::V(33));
+    assert_eq!(
+        app.policy_version(),
+        PolicyVersion::V(33),
+        "compare judges there too"
+    );
     let screen = text(&mut app, 120, 40);
     assert!(screen.contains("[ PRIVILEGED ] policy v1.33"), "{screen}");
 }

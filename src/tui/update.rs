@@ -158,7 +158,14 @@ pub fn update(app: &mut App, msg: Msg) -> (bool, Vec<Effect>) {
             }
             _ => false,
         },
-        Msg::ManifestFetched(result) => app.manifest.as_mut().is_some_and(|m| m.fetched(result)),
+        Msg::ManifestFetched(result) => {
+            let changed = app.manifest.as_mut().is_some_and(|m| m.fetched(result));
+            if changed {
+                // A live object is judged at the server's version: the compare overlay too.
+                app.form.policy_version = app.manifest.as_ref().map(|m| m.version);
+            }
+            changed
+        }
         Msg::Tick => match &mut app.apply {
             Some(panel) if panel.in_flight() || panel.verifying() => {
                 panel.spinner = panel.spinner.wrapping_add(1);
