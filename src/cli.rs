@@ -15,7 +15,7 @@ use crate::security::pss::PolicyVersion;
     name = "podwiz",
     version,
     about = "Run Podman inside Kubernetes and OpenShift pods, with the security price spelled out",
-    long_about = "Run Podman inside Kubernetes and OpenShift pods, with the security price spelled out.\n\nWithout a subcommand, podwiz opens the interactive wizard."
+    long_about = "Run Podman inside Kubernetes and OpenShift pods, with the security price spelled out.\n\nWithout a subcommand, podwiz opens the interactive wizard. podwiz -f FILE|- or podwiz TYPE/NAME [-n NS] opens it on the Review of that manifest: findings, Pod Security, the safer rewrite and its diff (podwiz -f - --help lists its flags)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -364,17 +364,10 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-/// `podwiz explain -f FILE|-` and `podwiz explain TYPE/NAME`: a manifest someone already runs.
-///
-/// Parsed on its own (see [`manifest_form`]) because `explain MODE` takes a mode where this takes
-/// a file or an object name.
-#[derive(Debug, Parser)]
-#[command(
-    name = "podwiz explain",
-    about = "Explain a manifest you already run: Pod Security level, findings per container, the closest mode and a safer way",
-    after_help = "TYPE is a kubectl resource name or short name: pod (po), deployment (deploy), statefulset (sts), daemonset (ds), replicaset (rs), replicationcontroller (rc), job, cronjob (cj), podtemplate."
-)]
-pub struct ExplainManifestArgs {
+/// Where a manifest comes from: a file (or standard input) or a live object of the current
+/// context. Shared by `podwiz explain -f FILE|TYPE/NAME` and the wizard's `podwiz -f FILE|TYPE/NAME`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ManifestSource {
     /// A live object of the current context, named like kubectl: TYPE/NAME (deploy/ci, po/x)
     #[arg(
         value_name = "TYPE/NAME",
@@ -393,6 +386,24 @@ pub struct ExplainManifestArgs {
     /// Pod Security policy version: v1.N or latest [default: latest for a file, the server's version for a live object]
     #[arg(long, value_name = "VERSION", value_parser = parse_policy_version)]
     pub policy_version: Option<crate::security::pss::PolicyVersion>,
+}
+
+const TYPE_HELP: &str = "TYPE is a kubectl resource name or short name: pod (po), deployment (deploy), statefulset (sts), daemonset (ds), replicaset (rs), replicationcontroller (rc), job, cronjob (cj), podtemplate.";
+
+/// `podwiz explain -f FILE|-` and `podwiz explain TYPE/NAME`: a manifest someone already runs.
+///
+/// Parsed on its own (see [`manifest_form`]) because `explain MODE` takes a mode where this takes
+/// a file or an object name.
+#[derive(Debug, Parser)]
+#[command(
+    name = "podwiz explain",
+    long_about = None,
+    about = "Explain a manifest you already run: Pod Security level, findings per container, the closest mode and a safer way",
+    after_help = TYPE_HELP
+)]
+pub struct ExplainManifestArgs {
+    #[command(flatten)]
+    pub source: ManifestSource,
     /// Print the safer rewrite of the manifest (kubectl-ready YAML) instead of the report
     #[arg(long, conflicts_with = "diff")]
     pub suggest: bool,
@@ -401,6 +412,39 @@ pub struct ExplainManifestArgs {
     pub diff: bool,
     #[arg(short, long, value_enum, default_value_t = TextOrJson::Text)]
     pub output: TextOrJson,
+}
+
+/// `podwiz -f FILE|-` and `podwiz TYPE/NAME`: the wizard's Review of a manifest someone already
+/// runs (findings, security panel, the safer rewrite and its diff; copy, save, apply).
+///
+/// Parsed on its own (see [`manifest_form`]), like [`ExplainManifestArgs`].
+#[derive(Debug, Parser)]
+#[command(
+    name = "podwiz",
+    long_about = None,
+    about = "Review a manifest you already run in the wizard: findings, Pod Security, the safer rewrite and its diff; copy, save or apply the rewrite",
+    after_help = TYPE_HELP
+)]
+pub struct ReviewArgs {
+    #[command(flatten)]
+    pub source: ManifestSource,
+    /// Colour theme: dark, light, high-contrast, mono (NO_COLOR selects mono)
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// Capture the mouse (off by default so you can select text to copy)
+    #[arg(long)]
+    pub mouse: bool,
+}
+
+impl ReviewArgs {
+    /// The wizard's own flags (theme, mouse, cluster) of this command line.
+    pub fn tui(&self) -> TuiArgs {
+        TuiArgs {
+            theme: self.theme.clone(),
+            mouse: self.mouse,
+            cluster: self.source.cluster.clone(),
+        }
+    }
 }
 
 /// Which command line form `args` (without the program name) is, before clap parses it:
@@ -470,9 +514,7 @@ pub fn manifest_form(args: &[std::ffi::OsString]) -> Form {
         Some(first)
             if (first.starts_with('-') || first.contains('/'))
                 && reads_manifest(&words)
-                && !words
-                    .iter()
-                    .any(|w| w == "--help" || w == "-h" || w == "--version" || w == "-V") =>
+                && !words.iter().any(|w| w == "--version" || w == "-V") =>
         {
             Form::Review
         }
@@ -507,5 +549,9 @@ mod tests {
         assert_eq!(form("--kubeconfig /tmp/kc"), Form::Other);
         assert_eq!(form("--theme dark"), Form::Other);
         assert_eq!(form("deploy/ci"), Form::Review);
+        // `podwiz -f - --help` is the help of that form (its own flags), not the wizard's.
+        assert_eq!(form("-f - --help"), Form::Review);
+        assert_eq!(form("--help"), Form::Other);
+        assert_eq!(form("-h"), Form::Other);
     }
 }

@@ -10,8 +10,9 @@ fn main() -> ExitCode {
     if std::env::args_os().len() <= 1 {
         return finish(commands::wizard::run(&TuiArgs::default()));
     }
-    // `explain -f FILE`, `explain TYPE/NAME`, `-f FILE` and `TYPE/NAME` read a manifest: their
-    // own parsers, since the usual forms take a mode in the same place.
+    // `explain -f FILE`, `explain TYPE/NAME`, `-f FILE` and `TYPE/NAME` (the wizard's Review of
+    // that manifest) read a manifest: their own parsers, since the usual forms take a mode in
+    // the same place.
     let args: Vec<_> = std::env::args_os().skip(1).collect();
     match cli::manifest_form(&args) {
         cli::Form::ExplainManifest => {
@@ -21,12 +22,10 @@ fn main() -> ExitCode {
             return finish(commands::explain_manifest::run(&parsed));
         }
         cli::Form::Review => {
-            // The wizard's Review of a manifest (issue 11) is not built yet: say so and point at
-            // the command that reads the same manifest, instead of clap's "unexpected argument".
-            return finish(Err(podwiz::exit::UsageError(
-                "the wizard cannot open a manifest yet: use podwiz explain -f FILE (or TYPE/NAME), with --suggest or --diff for the safer rewrite".into(),
-            )
-            .into()));
+            let parsed = cli::ReviewArgs::parse_from(
+                std::iter::once(std::ffi::OsString::from("podwiz")).chain(args),
+            );
+            return finish(commands::review::run(&parsed));
         }
         cli::Form::Other => {}
     }

@@ -432,3 +432,178 @@ fn each_choice_shows_its_price_and_the_options_footer_is_true() {
     tmux.keys(&["q"]);
     tmux.wait_for("PODWIZ-EXIT=0");
 }
+
+/// In a real terminal: on rootless-no-priv's options, AppArmor unconfined takes the pod out of
+/// baseline (the live badge says privileged, Review agrees), back to the default brings baseline
+/// back; the token row mounts the token and Review lists its finding.
+#[test]
+fn apparmor_unconfined_leaves_baseline_and_the_token_row_adds_its_finding() {
+    require("tmux");
+    let tmux = Tmux::start("apparmor", &wizard_command(""), 120, 40);
+    tmux.wait_for("What podwiz does");
+    // Start → rootless → not privileged → Options.
+    tmux.keys(&["Enter", "Down", "Enter", "Down", "Enter"]);
+    let screen = tmux.wait_for("Mode rootless-no-priv [ BASELINE ]");
+    assert!(
+        screen.contains("AppArmor         ‹ default: runtime-default ›"),
+        "{screen}"
+    );
+    // Name, Namespace, Image, Storage, /dev/fuse, SELinux, then AppArmor.
+    tmux.keys(&["Down"; 6]);
+    let screen = tmux.wait_for("AppArmor: runtime default");
+    assert!(screen.contains("denies mount"), "{screen}");
+    tmux.keys(&["Right", "Right"]);
+    let screen = tmux.wait_for("Mode rootless-no-priv [ PRIVILEGED ]");
+    assert!(screen.contains("‹ unconfined ›"), "{screen}");
+    assert!(screen.contains("leaves Pod"), "{screen}");
+    tmux.keys(&["r"]);
+    let screen = tmux.wait_for("[5 Review]");
+    assert!(screen.contains("[ PRIVILEGED ] policy latest"), "{screen}");
+    assert!(screen.contains("AppArmor unconfined"), "{screen}");
+    assert!(!screen.contains("mounts an API"), "no token yet:\n{screen}");
+    // Back: the choice is kept; two more steps (localhost, then the default) restore baseline.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("‹ unconfined ›");
+    tmux.keys(&["Right"]);
+    let screen = tmux.wait_for("profile name");
+    assert!(
+        screen.contains("Mode rootless-no-priv [ BASELINE ]"),
+        "{screen}"
+    );
+    assert!(screen.contains("Not verified"), "{screen}");
+    tmux.keys(&["Right"]);
+    tmux.wait_for("‹ default: runtime-default ›");
+    // The token row: off by default, Enter turns it on.
+    let screen = tmux.capture();
+    assert!(screen.contains("‹ not mounted ›"), "{screen}");
+    // AppArmor, Platform, Workload, then the token.
+    tmux.keys(&["Down", "Down", "Down"]);
+    tmux.wait_for("ServiceAccount API token");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("‹ mounted ›");
+    tmux.keys(&["r"]);
+    let screen = tmux.wait_for("[5 Review]");
+    // The panel wraps the title after "API".
+    assert!(
+        screen.contains("medium   Container engine pod mounts an API"),
+        "{screen}"
+    );
+    tmux.keys(&["q"]);
+    tmux.wait_for("PODWIZ-EXIT=0");
+}
+
+const SCC_FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/manifests/openshift-podman-scc.yaml"
+);
+
+fn explain_fixture(flag: &str) -> String {
+    let out = Command::new(BIN)
+        .args(["explain", "-f", SCC_FIXTURE, flag])
+        .output()
+        .expect("podwiz explain");
+    assert!(out.status.success(), "explain {flag}");
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// `podwiz -f FILE` opens Review on that manifest; Tab reaches the safer rewrite and the diff,
+/// `c` copies each (the same text `explain -f FILE --suggest` / `--diff` prints) to the X11
+/// clipboard; bad input is one line and exit 2 on a terminal left as it was.
+#[test]
+fn a_manifest_opens_on_review_and_its_rewrite_and_diff_are_copied() {
+    require("tmux");
+    require("Xvfb");
+    require("xclip");
+    let x = Xvfb::start();
+    let tmux = Tmux::start(
+        "manifest",
+        &format!(
+            "env -u SSH_CONNECTION -u SSH_TTY KUBECONFIG=/nonexistent/podwiz-e2e DISPLAY={} {BIN} -f {SCC_FIXTURE}; echo PODWIZ-EXIT=$?; sleep 600",
+            x.display
+        ),
+        120,
+        40,
+    );
+    let screen = tmux.wait_for("[Yours]");
+    for text in [
+        "[Review] pod/image-builder (namespace builds) · object 1/1 · from",
+        "- SYS_ADMIN",
+        "[ PRIVILEGED ] policy latest",
+        "A safer way: userns (rootless shape)",
+    ] {
+        assert!(screen.contains(text), "{text} not on screen:\n{screen}");
+    }
+    tmux.keys(&["Tab"]);
+    let screen = tmux.wait_for("[Safer rewrite (userns)]");
+    assert!(!screen.contains("SYS_ADMIN"), "{screen}");
+    assert!(screen.contains("hostUsers: false"), "{screen}");
+    assert!(screen.contains("[ PRIVILEGED ] → [ BASELINE ]"), "{screen}");
+    tmux.keys(&["c"]);
+    tmux.wait_for("copied the safer rewrite of pod/image-builder to the X11 clipboard");
+    assert_eq!(x.clipboard(), explain_fixture("--suggest"));
+
+    tmux.keys(&["Tab"]);
+    let screen = tmux.wait_for("[Diff]");
+    assert!(screen.contains("-        - SYS_ADMIN"), "{screen}");
+    tmux.keys(&["c"]);
+    tmux.wait_for("copied the diff of pod/image-builder to its safer rewrite");
+    assert_eq!(x.clipboard(), explain_fixture("--diff"));
+
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("PODWIZ-EXIT=0");
+    assert!(
+        !screen.contains("[Diff]"),
+        "alternate screen left:\n{screen}"
+    );
+    x.set_clipboard("done");
+
+    // Bad input: one line on stderr and exit 2, before the terminal changes.
+    let bad = Tmux::start(
+        "manifest-bad",
+        &format!(
+            "{BIN} -f /nonexistent/pod.yaml; echo PODWIZ-EXIT=$?; {BIN} -f /etc/hostname; echo PODWIZ-EXIT=$?; echo STTY=$(stty -a | tr ' ;' '\\n\\n' | grep -x -- '-\\?icanon'); sleep 600"
+        ),
+        120,
+        40,
+    );
+    let screen = bad.wait_for("STTY=");
+    assert!(
+        screen.contains("podwiz: cannot read /nonexistent/pod.yaml: No such file or directory"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("podwiz: /etc/hostname: the input is not a Kubernetes manifest"),
+        "{screen}"
+    );
+    assert_eq!(screen.matches("PODWIZ-EXIT=2").count(), 2, "{screen}");
+    assert!(screen.contains("STTY=icanon"), "raw mode left:\n{screen}");
+
+    // `-f -`: the manifest from a pipe; keys still come from the terminal.
+    let piped = Tmux::start(
+        "manifest-stdin",
+        &format!(
+            "cat {SCC_FIXTURE} | env KUBECONFIG=/nonexistent/podwiz-e2e {BIN} -f -; echo PODWIZ-EXIT=$?; sleep 600"
+        ),
+        120,
+        40,
+    );
+    piped.wait_for("· from standard input");
+    piped.keys(&["Tab"]);
+    piped.wait_for("[Safer rewrite (userns)]");
+    piped.keys(&["q"]);
+    piped.wait_for("PODWIZ-EXIT=0");
+
+    // A live object without a kube context: the page says why it could not be read.
+    let live = Tmux::start(
+        "manifest-nocontext",
+        &format!(
+            "env KUBECONFIG=/nonexistent/podwiz-e2e {BIN} deploy/ci-agent; echo PODWIZ-EXIT=$?; sleep 600"
+        ),
+        120,
+        40,
+    );
+    let screen = live.wait_for("deploy/ci-agent could not be read");
+    assert!(screen.contains("/nonexistent/podwiz-e2e"), "{screen}");
+    live.keys(&["q"]);
+    live.wait_for("PODWIZ-EXIT=0");
+}

@@ -8,7 +8,7 @@ use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 
 use podwiz::tui::msg::{Msg, SaveOutcome};
-use podwiz::tui::state::ClusterStatus;
+use podwiz::tui::state::{ClusterStatus, Field};
 use podwiz::tui::update::update;
 use podwiz::tui::{App, Theme, view};
 
@@ -50,6 +50,49 @@ fn to_userns_options(app: &mut App) {
     press(app, KeyCode::Enter);
 }
 
+/// On the options screen: move the cursor to the row labelled `label`.
+fn focus_row(app: &mut App, label: &str) {
+    for _ in 0..30 {
+        press(app, KeyCode::Up);
+    }
+    for _ in 0..30 {
+        if app.focused_field().label() == label {
+            return;
+        }
+        press(app, KeyCode::Down);
+    }
+    panic!("no row {label} on the form");
+}
+
+/// On the options screen: AppArmor localhost (the profile name row) and a CronJob (the
+/// schedule row), the cursor on the schedule.
+fn localhost_cronjob(app: &mut App) {
+    focus_row(app, "AppArmor");
+    for _ in 0..3 {
+        press(app, KeyCode::Right);
+    }
+    focus_row(app, "Workload");
+    for _ in 0..4 {
+        press(app, KeyCode::Right);
+    }
+    focus_row(app, "  schedule");
+}
+
+fn to_localhost_cronjob_options(app: &mut App) {
+    to_options(app);
+    localhost_cronjob(app);
+}
+
+/// Options: the policy version set to v1.30 (← eight times from latest), then back to step 3.
+fn to_privilege_at_v1_30(app: &mut App) {
+    to_options(app);
+    focus_row(app, "Policy version");
+    for _ in 0..8 {
+        press(app, KeyCode::Left);
+    }
+    press(app, KeyCode::Esc);
+}
+
 fn to_review(app: &mut App) {
     to_options(app);
     press(app, KeyCode::Char('r'));
@@ -78,6 +121,14 @@ const SCREENS: &[(&str, Setup)] = &[
         press(a, KeyCode::Enter);
     }),
     ("options_userns", to_userns_options),
+    ("options_localhost_cronjob", to_localhost_cronjob_options),
+    ("options_unconfined", |a| {
+        to_options(a);
+        focus_row(a, "AppArmor");
+        press(a, KeyCode::Right);
+        press(a, KeyCode::Right);
+    }),
+    ("privilege_v1_30", to_privilege_at_v1_30),
     ("review", to_review),
     ("review_pod_risk", |a| {
         to_review(a);
@@ -280,9 +331,17 @@ fn why_panel_rows(buffer: &Buffer) -> Vec<String> {
 
 #[test]
 fn every_option_shows_its_whole_explanation_and_unbroken_sources_at_both_sizes() {
-    let walks: [(&str, Setup); 2] = [
+    let walks: [(&str, Setup); 4] = [
         ("rootless-no-priv", to_options),
         ("userns", to_userns_options),
+        // The profile name and schedule rows, and the Localhost profile's own explanation.
+        ("rootless-no-priv", to_localhost_cronjob_options),
+        ("rootless-no-priv", |a| {
+            to_options(a);
+            focus_row(a, "AppArmor");
+            press(a, KeyCode::Right);
+            press(a, KeyCode::Right);
+        }),
     ];
     for ((mode, walk), (w, h)) in walks
         .iter()
@@ -291,6 +350,9 @@ fn every_option_shows_its_whole_explanation_and_unbroken_sources_at_both_sizes()
         let mut app = new_app(&Theme::mono());
         walk(&mut app);
         assert_eq!(app.mode.id(), mode);
+        for _ in 0..30 {
+            press(&mut app, KeyCode::Up);
+        }
         for field in app.fields() {
             let buffer = draw(&mut app, w, h);
             let ex = view::explain(&app.explain_key())
@@ -369,4 +431,157 @@ fn choices_show_their_price_and_the_options_footer_is_true() {
     let text = view::buffer_text(&screen(&Theme::mono(), "options", 120, 40));
     let footer = text.lines().last().unwrap_or_default();
     assert!(footer.contains("r on to Review"), "{footer}");
+}
+
+/// The AppArmor row's explanation says what each choice costs, in the shared texts: the
+/// runtime default's denied mounts, unconfined leaving baseline, Localhost not verified.
+#[test]
+fn the_apparmor_row_explains_each_choice_plainly() {
+    let mut app = new_app(&Theme::mono());
+    to_options(&mut app);
+    focus_row(&mut app, "AppArmor");
+    for (press_right, want) in [
+        (false, "denies mount"),
+        (true, "denies mount"),
+        (true, "leaves Pod Security baseline"),
+        (true, "Not verified"),
+    ] {
+        if press_right {
+            press(&mut app, KeyCode::Right);
+        }
+        let rows = why_panel_rows(&draw(&mut app, 120, 40)).join(" ");
+        let rows = rows.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(rows.contains(want), "{want}: {rows}");
+    }
+}
+
+/// Steps 2 and 3 price every choice at the Options row's policy version: at v1.30
+/// container_engine_t is not baseline yet, so not privileged is privileged there, and the
+/// version is named above the choices.
+#[test]
+fn the_prices_follow_the_policy_version() {
+    for (w, h) in [(120u16, 40u16), (80, 24)] {
+        let text = view::buffer_text(&screen(&Theme::mono(), "privilege_v1_30", w, h));
+        let lines: Vec<&str> = text.lines().collect();
+        let at = |needle: &str| {
+            lines
+                .iter()
+                .position(|l| l.contains(needle))
+                .unwrap_or_else(|| panic!("{needle} missing at {w}x{h}:\n{text}"))
+        };
+        at("Levels at Pod Security policy v1.30");
+        let unprivileged = at("Not privileged");
+        assert!(
+            lines[unprivileged + 2].contains("[ PRIVILEGED ] · root on the node: no"),
+            "{text}"
+        );
+        let mut app = new_app(&Theme::mono());
+        to_privilege_at_v1_30(&mut app);
+        press(&mut app, KeyCode::Esc); // step 2
+        let text = view::buffer_text(&draw(&mut app, w, h));
+        assert!(
+            text.contains("Levels at Pod Security policy v1.30"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("[ BASELINE ]"),
+            "nothing is baseline at v1.30:\n{text}"
+        );
+    }
+    // At latest (the default) there is no note and not privileged is baseline.
+    let text = view::buffer_text(&screen(&Theme::mono(), "privilege", 120, 40));
+    assert!(!text.contains("Levels at Pod Security policy"), "{text}");
+}
+
+/// The options' level badge follows the choices: unconfined AppArmor makes the pod privileged.
+#[test]
+fn the_options_badge_follows_the_apparmor_choice() {
+    for (w, h) in [(120u16, 40u16), (80, 24)] {
+        let text = view::buffer_text(&screen(&Theme::mono(), "options", w, h));
+        assert!(
+            text.contains("Mode rootless-no-priv [ BASELINE ]"),
+            "{text}"
+        );
+        let text = view::buffer_text(&screen(&Theme::mono(), "options_unconfined", w, h));
+        assert!(
+            text.contains("Mode rootless-no-priv [ PRIVILEGED ]"),
+            "{text}"
+        );
+        assert!(text.contains("‹ unconfined ›"), "{text}");
+    }
+}
+
+/// When the rows do not fit (80x24, many rows, an error below them), the spacers go, then the
+/// form scrolls so the focused row is always on screen and says that rows are hidden; the mode
+/// line stays.
+#[test]
+fn the_focused_row_is_always_on_screen() {
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        for with_error in [false, true] {
+            // userns with both extra rows has the most rows of any form.
+            let mut app = new_app(&Theme::mono());
+            to_userns_options(&mut app);
+            localhost_cronjob(&mut app);
+            if with_error {
+                press(&mut app, KeyCode::Enter);
+                typ(&mut app, "every day");
+                press(&mut app, KeyCode::Enter);
+                assert_eq!(app.error.as_ref().map(|e| e.0), Some(Field::Schedule));
+            }
+            for _ in 0..30 {
+                press(&mut app, KeyCode::Up);
+            }
+            let mut hidden = false;
+            for i in 0..app.fields().len() {
+                let text = view::buffer_text(&draw(&mut app, w, h));
+                let focused = app.focused_field();
+                let want = match focused {
+                    Field::Continue => format!("▶ ▷ {}", focused.label()),
+                    _ => format!("▶ {}", focused.label()),
+                };
+                assert!(text.contains(&want), "{w}x{h} row {i} {want}:\n{text}");
+                assert!(text.contains("Mode userns"), "{text}");
+                if with_error {
+                    assert!(text.contains("Fix this to continue"), "{text}");
+                    assert!(text.contains("'every day' for '--schedule'"), "{text}");
+                }
+                hidden |= text.contains("more rows");
+                press(&mut app, KeyCode::Down);
+            }
+            assert_eq!(hidden, with_error && h == 24, "{w}x{h} error: {with_error}");
+        }
+    }
+}
+
+/// The compare overlay judges the modes at the Options row's policy version and says so.
+#[test]
+fn compare_follows_the_policy_version() {
+    let row = |text: &str, mode: &str| {
+        text.lines()
+            .find(|l| l.contains(&format!(" {mode} ")))
+            .unwrap_or_else(|| panic!("{mode} row:\n{text}"))
+            .to_string()
+    };
+    let mut app = new_app(&Theme::mono());
+    to_options(&mut app);
+    press(&mut app, KeyCode::Char('m'));
+    let text = view::buffer_text(&draw(&mut app, 120, 40));
+    assert!(!text.contains("at policy"), "{text}");
+    assert!(
+        row(&text, "rootless-no-priv").contains("baseline"),
+        "{text}"
+    );
+    press(&mut app, KeyCode::Char('m'));
+    focus_row(&mut app, "Policy version");
+    for _ in 0..8 {
+        press(&mut app, KeyCode::Left);
+    }
+    press(&mut app, KeyCode::Char('m'));
+    let text = view::buffer_text(&draw(&mut app, 120, 40));
+    assert!(text.contains("at policy v1.30"), "{text}");
+    let line = row(&text, "rootless-no-priv");
+    assert!(
+        line.contains("privileged") && !line.contains("baseline"),
+        "{line}"
+    );
 }

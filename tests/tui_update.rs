@@ -714,3 +714,317 @@ fn compare_and_help_are_one_key_away_everywhere() {
     }
     assert_eq!(app.screen, Screen::Review);
 }
+
+/// Step a choice row `n` times to the right.
+fn right(app: &mut App, field: Field, n: usize) {
+    focus(app, field);
+    for _ in 0..n {
+        press(app, KeyCode::Right);
+    }
+}
+
+/// Focus a text row, type `text` into it, and finish.
+fn type_into(app: &mut App, field: Field, text: &str) {
+    focus(app, field);
+    press(app, KeyCode::Enter);
+    assert!(app.editing, "{field:?} is a text row");
+    typ(app, text);
+    press(app, KeyCode::Enter);
+}
+
+fn level(app: &App) -> podwiz::security::pss::Level {
+    app.preview.as_ref().expect("preview").security.pss.level
+}
+
+/// The AppArmor, token, policy version and schedule rows give exactly the bundle
+/// `podwiz generate` gives with the same flags, and `cli_args` names those flags.
+#[test]
+fn the_new_option_rows_give_what_generate_gives_with_the_same_flags() {
+    type Case = (fn(&mut App), &'static str, &'static [&'static str]);
+    let cases: &[Case] = &[
+        (
+            |a| right(a, Field::Apparmor, 2),
+            "rootless-no-priv --apparmor unconfined",
+            &["rootless-no-priv", "--apparmor", "unconfined"],
+        ),
+        (
+            |a| right(a, Field::Apparmor, 1),
+            "rootless-no-priv --apparmor runtime-default",
+            &["rootless-no-priv", "--apparmor", "runtime-default"],
+        ),
+        (
+            // An empty profile name takes podwiz's suggested one.
+            |a| right(a, Field::Apparmor, 3),
+            "rootless-no-priv --apparmor localhost:podwiz-podman",
+            &["rootless-no-priv", "--apparmor", "localhost:podwiz-podman"],
+        ),
+        (
+            |a| {
+                right(a, Field::Apparmor, 3);
+                type_into(a, Field::ApparmorProfile, "ci-podman");
+            },
+            "rootless-no-priv --apparmor localhost:ci-podman",
+            &["rootless-no-priv", "--apparmor", "localhost:ci-podman"],
+        ),
+        (
+            |a| right(a, Field::ServiceAccountToken, 1),
+            "rootless-no-priv --service-account-token",
+            &["rootless-no-priv", "--service-account-token"],
+        ),
+        (
+            |a| {
+                type_into(a, Field::Namespace, "ci");
+                right(a, Field::CreateNamespace, 1);
+                // ← from latest: the newest numbered version, then older ones.
+                focus(a, Field::PolicyVersion);
+                for _ in 0..8 {
+                    press(a, KeyCode::Left);
+                }
+            },
+            "rootless-no-priv -n ci --create-namespace --policy-version v1.30",
+            &[
+                "rootless-no-priv",
+                "-n",
+                "ci",
+                "--create-namespace",
+                "--policy-version",
+                "v1.30",
+            ],
+        ),
+        (
+            |a| right(a, Field::Kind, 4),
+            "rootless-no-priv --kind cronjob",
+            &["rootless-no-priv", "--kind", "cronjob"],
+        ),
+        (
+            |a| {
+                right(a, Field::Kind, 4);
+                type_into(a, Field::Schedule, "*/15 * * * 1-5");
+            },
+            "rootless-no-priv --kind cronjob --schedule '*/15 * * * 1-5'",
+            &[
+                "rootless-no-priv",
+                "--kind",
+                "cronjob",
+                "--schedule",
+                "*/15 * * * 1-5",
+            ],
+        ),
+    ];
+    for (set, cli, args) in cases {
+        let mut app = walk(1, 1);
+        set(&mut app);
+        assert_eq!(app.error, None, "{cli}");
+        assert_eq!(app.cli_args(), *cli);
+        press(&mut app, KeyCode::Char('r'));
+        assert_eq!(app.screen, Screen::Review, "{cli}: {:?}", app.error);
+        let preview = app.preview.as_ref().expect("preview");
+        assert_eq!(preview.all_yaml, generate(args), "{cli}");
+        // The saved files are the CLI's too: `generate --out-dir` writes the same ones.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("out");
+        let mut with_dir: Vec<&str> = args.to_vec();
+        let out_str = out.to_str().expect("utf-8 path");
+        with_dir.extend(["--out-dir", out_str]);
+        generate(&with_dir);
+        for file in render::out_dir_files(&preview.bundle).expect("files") {
+            let written = std::fs::read_to_string(out.join(&file.path))
+                .unwrap_or_else(|e| panic!("{cli}: {} not written: {e}", file.path));
+            assert_eq!(written, file.content, "{cli}: {}", file.path);
+        }
+    }
+}
+
+/// Each row's choice shows in the level: unconfined leaves baseline, a localhost profile keeps
+/// it; the token adds its finding; an older policy version judges container_engine_t as
+/// privileged (it passes baseline from v1.31).
+#[test]
+fn apparmor_token_and_policy_version_change_the_level_and_the_findings() {
+    use podwiz::security::pss::{Level, PolicyVersion};
+    let mut app = walk(1, 1);
+    assert_eq!(level(&app), Level::Baseline);
+    right(&mut app, Field::Apparmor, 2);
+    assert_eq!(
+        app.form.choice(Field::Apparmor).as_deref(),
+        Some("unconfined")
+    );
+    assert_eq!(level(&app), Level::Privileged);
+    let yaml = &app.preview.as_ref().expect("preview").all_yaml;
+    assert!(yaml.contains("type: Unconfined"), "{yaml}");
+    press(&mut app, KeyCode::Right); // localhost
+    assert_eq!(level(&app), Level::Baseline);
+    assert!(app.fields().contains(&Field::ApparmorProfile));
+    let preview = app.preview.as_ref().expect("preview");
+    assert!(
+        preview.bundle.host_steps.iter().any(|s| s
+            .files
+            .iter()
+            .any(|f| f.path == "/etc/apparmor.d/podwiz-podman")),
+        "the profile is a host step"
+    );
+    press(&mut app, KeyCode::Right); // back to the default
+    assert!(!app.fields().contains(&Field::ApparmorProfile));
+    assert_eq!(level(&app), Level::Baseline);
+
+    let token = |app: &App| {
+        app.preview
+            .as_ref()
+            .expect("preview")
+            .security
+            .findings
+            .iter()
+            .any(|f| f.id == "service-account-token")
+    };
+    assert!(!token(&app));
+    assert!(
+        app.preview
+            .as_ref()
+            .expect("preview")
+            .all_yaml
+            .contains("automountServiceAccountToken: false")
+    );
+    right(&mut app, Field::ServiceAccountToken, 1);
+    assert!(app.form.service_account_token);
+    assert!(token(&app), "a mounted token is a finding");
+    press(&mut app, KeyCode::Enter); // Enter takes the next value of a choice: off again
+    assert!(!token(&app));
+
+    focus(&mut app, Field::PolicyVersion);
+    for _ in 0..7 {
+        press(&mut app, KeyCode::Left);
+    }
+    assert_eq!(app.policy_version(), PolicyVersion::V(31));
+    assert_eq!(level(&app), Level::Baseline);
+    press(&mut app, KeyCode::Left);
+    assert_eq!(app.policy_version(), PolicyVersion::V(30));
+    assert_eq!(
+        level(&app),
+        Level::Privileged,
+        "container_engine_t before v1.31"
+    );
+    let preview = app.preview.as_ref().expect("preview");
+    assert_eq!(preview.security.pss.version, PolicyVersion::V(30));
+    assert!(
+        preview
+            .all_yaml
+            .contains("Your pod: Pod Security level privileged (policy v1.30)"),
+        "{}",
+        preview.all_yaml
+    );
+    // Right back up to latest: the default again, and the flag is gone.
+    for _ in 0..8 {
+        press(&mut app, KeyCode::Right);
+    }
+    assert_eq!(app.form.policy_version, None);
+    assert_eq!(app.policy_version(), PolicyVersion::Latest);
+    assert_eq!(app.cli_args(), "rootless-no-priv");
+}
+
+/// The rows only show where they apply: AppArmor in the non-privileged modes (the profile name
+/// under a Localhost choice), the schedule under the cronjob kind; the token and policy rows
+/// everywhere.
+#[test]
+fn the_new_rows_show_only_where_they_apply() {
+    for (runs, way, mode) in [
+        (0, 0, Mode::RootfulPriv),
+        (0, 1, Mode::RootfulNoPriv),
+        (0, 2, Mode::Remote),
+        (0, 3, Mode::Userns),
+        (1, 0, Mode::RootlessPriv),
+        (1, 1, Mode::RootlessNoPriv),
+    ] {
+        let mut app = walk(runs, way);
+        assert_eq!(app.mode, mode);
+        let fields = app.fields();
+        assert_eq!(
+            fields.contains(&Field::Apparmor),
+            podwiz::scenario::options::Applicable::for_mode(mode).apparmor,
+            "{mode}"
+        );
+        assert!(!fields.contains(&Field::ApparmorProfile), "{mode}");
+        assert!(!fields.contains(&Field::Schedule), "{mode}");
+        assert!(fields.contains(&Field::ServiceAccountToken), "{mode}");
+        assert!(fields.contains(&Field::PolicyVersion), "{mode}");
+        right(&mut app, Field::Kind, 4);
+        assert_eq!(app.form.kind, Some(podwiz::scenario::Kind::CronJob));
+        let fields = app.fields();
+        let kind = fields.iter().position(|f| *f == Field::Kind);
+        let schedule = fields.iter().position(|f| *f == Field::Schedule);
+        assert_eq!(schedule, kind.map(|k| k + 1), "{mode}: under the kind");
+    }
+    // An AppArmor choice made in a mode that takes it is not carried into one that does not.
+    let mut app = walk(1, 1);
+    right(&mut app, Field::Apparmor, 2);
+    press(&mut app, KeyCode::Esc); // step 3
+    press(&mut app, KeyCode::Up); // privileged
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode, Mode::RootlessPriv);
+    assert_eq!(app.error, None);
+    assert_eq!(app.options().expect("valid").apparmor, None);
+}
+
+/// A bad profile name or schedule blocks with the CLI's message, on its own row, and going on
+/// to Review puts the cursor there.
+#[test]
+fn a_bad_profile_name_or_schedule_blocks_on_its_own_row() {
+    let cli_error = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_podwiz"))
+            .arg("generate")
+            .args(args)
+            .output()
+            .expect("run podwiz");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let mut app = walk(1, 1);
+    right(&mut app, Field::Apparmor, 3);
+    type_into(&mut app, Field::ApparmorProfile, "Bad/Name");
+    let (field, message) = app.error.clone().expect("an error");
+    assert_eq!(field, Field::ApparmorProfile);
+    assert_eq!(
+        message,
+        "invalid value 'localhost:Bad/Name' for '--apparmor': the profile name must be 1-253 letters, digits, '.', '_' or '-', not starting with '.' or '-'"
+    );
+    // The CLI refuses the same value with the same rule (clap words its prefix).
+    let cli = cli_error(&["rootless-no-priv", "--apparmor", "localhost:Bad/Name"]);
+    assert!(
+        cli.contains("the profile name must be 1-253 letters"),
+        "{cli}"
+    );
+    focus(&mut app, Field::Name);
+    press(&mut app, KeyCode::Char('r'));
+    assert_eq!(app.screen, Screen::Options);
+    assert_eq!(app.focused_field(), Field::ApparmorProfile);
+    // Emptying the name falls back to the suggested profile: valid again.
+    press(&mut app, KeyCode::Enter);
+    for _ in 0.."Bad/Name".len() {
+        press(&mut app, KeyCode::Backspace);
+    }
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.error, None);
+
+    let mut app = walk(1, 1);
+    right(&mut app, Field::Kind, 4);
+    type_into(&mut app, Field::Schedule, "every day");
+    let (field, message) = app.error.clone().expect("an error");
+    assert_eq!(field, Field::Schedule);
+    let cli = cli_error(&[
+        "rootless-no-priv",
+        "--kind",
+        "cronjob",
+        "--schedule",
+        "every day",
+    ]);
+    assert_eq!(cli.trim().trim_start_matches("podwiz: "), message);
+    focus(&mut app, Field::Continue);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Options);
+    assert_eq!(app.focused_field(), Field::Schedule);
+    // Another kind: the typed schedule is kept but not used, so it blocks nothing.
+    right(&mut app, Field::Kind, 1);
+    assert_eq!(app.error, None);
+    assert_eq!(app.form.schedule, "every day");
+    assert_eq!(Field::for_flag("--schedule"), Some(Field::Schedule));
+    assert_eq!(Field::for_flag("--apparmor"), Some(Field::Apparmor));
+    assert_eq!(Field::for_flag("--kind"), Some(Field::Kind));
+}

@@ -111,6 +111,27 @@ impl ApplyPlan {
         }
     }
 
+    /// The plan for objects that are not a podwiz bundle (the wizard's Review of someone's own
+    /// manifest applies its safer rewrite, judged as `mode`): objects that name a namespace keep
+    /// it, the others get the context's; the plan's namespace is the first object's. No network.
+    pub fn of_objects(info: ContextInfo, mode: Mode, objects: Vec<Object>) -> ApplyPlan {
+        let namespace = objects
+            .iter()
+            .find_map(|o| o.namespace().filter(|n| !n.is_empty()).map(str::to_string))
+            .unwrap_or_else(|| info.namespace.clone());
+        let objects = objects
+            .into_iter()
+            .map(|o| with_namespace(o, &info.namespace))
+            .collect();
+        ApplyPlan {
+            info,
+            namespace,
+            mode,
+            objects,
+            usage: Vec::new(),
+        }
+    }
+
     /// `kind/name`, plus ` (namespace NS)` for namespaced objects.
     pub fn label(&self, index: usize) -> String {
         self.objects.get(index).map(label).unwrap_or_default()

@@ -9,7 +9,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::cli::{ExplainManifestArgs, TextOrJson};
+use crate::cli::{ExplainManifestArgs, ManifestSource, TextOrJson};
 use crate::cluster::{client, context, fetch};
 use crate::exit::UsageError;
 use crate::manifest::{self, Manifests, Workload, WorkloadKind};
@@ -27,7 +27,7 @@ pub enum Source {
 }
 
 pub fn run(args: &ExplainManifestArgs) -> anyhow::Result<ExitCode> {
-    let (manifests, version, source) = load(args)?;
+    let (manifests, version, source) = load(&args.source)?;
     let report = workload::assess_manifests(&manifests, version);
     let mut err = std::io::stderr().lock();
     for warning in &report.warnings {
@@ -54,7 +54,7 @@ pub fn run(args: &ExplainManifestArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Reads the input (file, stdin or live object) and picks the policy version.
-pub fn load(args: &ExplainManifestArgs) -> anyhow::Result<(Manifests, PolicyVersion, Source)> {
+pub fn load(args: &ManifestSource) -> anyhow::Result<(Manifests, PolicyVersion, Source)> {
     if let Some(path) = &args.filename {
         let bytes = read_input(path)?;
         let manifests = manifest::read_manifests(&bytes)

@@ -9,6 +9,7 @@ pub mod explain;
 pub mod explain_manifest;
 pub mod generate;
 pub mod modes;
+pub mod review;
 pub mod troubleshoot;
 pub mod wizard;
 

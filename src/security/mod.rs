@@ -16,7 +16,9 @@ pub use compare::{CompareRow, rows as compare_rows};
 pub use findings::{Finding, Severity, findings_for_daemonset, findings_for_pod};
 pub use matrix::{Check, Verification};
 pub use namespace::{build, build_at};
-pub use report::{Addon, Claim, Grant, Price, Report, apply_risk, assess, assess_at, price};
+pub use report::{
+    Addon, Claim, Grant, Price, Report, apply_risk, assess, assess_at, price, price_at,
+};
 pub use troubleshoot::{Diagnosis, diagnose};
 
 /// The wizard's explanation of a choice: `mode.<id>`, `userns.<word>`, `userns-shape.<word>`,

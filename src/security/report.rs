@@ -248,11 +248,23 @@ pub struct Price {
 /// What applying `objects` risks, in one line for a confirmation prompt:
 /// `privileged pod: root on the node`, plus the cluster add-on when there is one.
 pub fn apply_risk(objects: &[Object]) -> String {
-    let pod = objects.iter().find_map(|o| match o {
-        Object::Pod(p) => Some(p),
-        _ => None,
+    // The Pod, or the pod template of the Job, Deployment, StatefulSet or CronJob that runs it
+    // (a `--kind job` bundle or a rewritten Deployment has no Pod object of its own).
+    let workload = objects.iter().find_map(template_pod);
+    // A DaemonSet is the cluster add-on of a podwiz bundle, unless it is all there is (the
+    // rewrite of someone's own DaemonSet): then it is the pod.
+    let own_daemonset = workload.is_none();
+    let pod = workload.or_else(|| {
+        objects.iter().find_map(|o| match o {
+            Object::DaemonSet(ds) => Some(Pod {
+                metadata: ds.spec.template.metadata.clone().unwrap_or_default(),
+                spec: ds.spec.template.spec.clone(),
+                status: None,
+            }),
+            _ => None,
+        })
     });
-    let mut out = match pod.map(Facts::of_pod) {
+    let mut out = match pod.as_ref().map(Facts::of_pod) {
         Some(f) if f.privileged => "privileged pod: root on the node".to_string(),
         Some(f) if f.socket => {
             "pod that drives the node's container engine: root on the node".to_string()
@@ -264,7 +276,7 @@ pub fn apply_risk(objects: &[Object]) -> String {
         Some(_) => "unprivileged non-root pod: an escape is not root on the node".to_string(),
         None => "no pod".to_string(),
     };
-    for object in objects {
+    for object in objects.iter().filter(|_| !own_daemonset) {
         if let Object::DaemonSet(ds) = object {
             let template = &ds.spec.template;
             let level = pss::evaluate(
@@ -282,10 +294,34 @@ pub fn apply_risk(objects: &[Object]) -> String {
     out
 }
 
+/// The Pod an object runs: the Pod itself, or a Pod made of the workload's template.
+fn template_pod(object: &Object) -> Option<Pod> {
+    use k8s_openapi::api::core::v1::PodTemplateSpec;
+    let of = |t: &PodTemplateSpec| Pod {
+        metadata: t.metadata.clone().unwrap_or_default(),
+        spec: t.spec.clone(),
+        status: None,
+    };
+    match object {
+        Object::Pod(p) => Some(p.clone()),
+        Object::Job(j) => j.spec.as_ref().map(|s| of(&s.template)),
+        Object::Deployment(d) => Some(of(&d.spec.template)),
+        Object::StatefulSet(s) => Some(of(&s.spec.template)),
+        Object::CronJob(c) => c.spec.job_template.spec.as_ref().map(|s| of(&s.template)),
+        _ => None,
+    }
+}
+
 /// The [`Price`] of a bundle.
 pub fn price(bundle: &Bundle) -> Price {
+    price_at(bundle, pss::PolicyVersion::Latest)
+}
+
+/// [`price`] with the level judged at Pod Security policy `version` (the wizard's policy
+/// version row).
+pub fn price_at(bundle: &Bundle, version: pss::PolicyVersion) -> Price {
     Price {
-        level: pss::evaluate_pod(&bundle.pod, pss::PolicyVersion::Latest).level,
+        level: pss::evaluate_pod(&bundle.pod, version).level,
         root_on_node: Facts::of(bundle).root_on_node(),
     }
 }
@@ -374,5 +410,50 @@ pub fn assess_at(bundle: &Bundle, version: pss::PolicyVersion) -> Report {
         host_changes,
         requirements,
         works_inside,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Kind, Options, build};
+
+    #[test]
+    fn the_risk_of_a_workload_is_read_from_its_pod_template() {
+        for kind in [
+            Kind::Job,
+            Kind::Deployment,
+            Kind::StatefulSet,
+            Kind::CronJob,
+        ] {
+            let options = Options {
+                kind: Some(kind),
+                ..Options::default()
+            };
+            let bundle = build(Mode::RootlessNoPriv, &options).expect("builds");
+            let objects = bundle.objects();
+            assert!(
+                !objects.iter().any(|o| matches!(o, Object::Pod(_))),
+                "{kind}: no Pod object"
+            );
+            let risk = apply_risk(&objects);
+            assert!(
+                risk.starts_with("unprivileged non-root pod: an escape is not root on the node;"),
+                "{kind}: {risk}"
+            );
+        }
+        let bundle = build(Mode::RootfulPriv, &Options::default()).expect("builds");
+        assert!(apply_risk(&bundle.objects()).starts_with("privileged pod: root on the node"));
+        // Someone's own DaemonSet (a rewrite applied from the wizard) is the pod, not an add-on.
+        let no_priv = build(Mode::RootlessNoPriv, &Options::default()).expect("builds");
+        let own: Vec<Object> = no_priv
+            .objects()
+            .into_iter()
+            .filter(|o| matches!(o, Object::DaemonSet(_)))
+            .collect();
+        assert_eq!(own.len(), 1, "the rootless-no-priv bundle has its add-on");
+        let risk = apply_risk(&own);
+        assert!(!risk.contains("cluster add-on"), "{risk}");
+        assert!(!risk.starts_with("no pod"), "{risk}");
     }
 }

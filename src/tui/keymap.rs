@@ -17,6 +17,8 @@ pub enum Context {
     Compare,
     /// The apply panel: confirmation, progress, result.
     Apply,
+    /// The Review of someone's own manifest (`podwiz -f FILE`, `podwiz TYPE/NAME`).
+    Manifest,
 }
 
 impl Context {
@@ -32,10 +34,11 @@ impl Context {
             Context::Help => "Help",
             Context::Compare => "Compare all modes",
             Context::Apply => "Apply panel",
+            Context::Manifest => "Review of your manifest (podwiz -f FILE, podwiz TYPE/NAME)",
         }
     }
 
-    pub const ALL: [Context; 10] = [
+    pub const ALL: [Context; 11] = [
         Context::Start,
         Context::List,
         Context::Form,
@@ -46,6 +49,7 @@ impl Context {
         Context::Compare,
         Context::Help,
         Context::Apply,
+        Context::Manifest,
     ];
 }
 
@@ -77,6 +81,9 @@ pub enum Action {
     Yes,
     No,
     Verify,
+    /// The next object of a manifest (a file may hold several).
+    NextObject,
+    PrevObject,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,9 +107,25 @@ pub struct Binding {
 use Context as C;
 use Key::{Char, Code, Ctrl};
 
-const NAV: &[Context] = &[C::List, C::Form, C::Review, C::Compare, C::Help, C::Apply];
-const WALK: &[Context] = &[C::Start, C::List, C::Form, C::Review];
-const ANYWHERE: &[Context] = &[C::Start, C::List, C::Form, C::Review, C::Compare, C::Help];
+const NAV: &[Context] = &[
+    C::List,
+    C::Form,
+    C::Review,
+    C::Compare,
+    C::Help,
+    C::Apply,
+    C::Manifest,
+];
+const WALK: &[Context] = &[C::Start, C::List, C::Form, C::Review, C::Manifest];
+const ANYWHERE: &[Context] = &[
+    C::Start,
+    C::List,
+    C::Form,
+    C::Review,
+    C::Compare,
+    C::Help,
+    C::Manifest,
+];
 
 pub const BINDINGS: &[Binding] = &[
     Binding {
@@ -142,7 +165,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "page up",
         help: "scroll a page up",
         action: Action::PageUp,
-        contexts: &[C::Review, C::Help, C::Apply],
+        contexts: &[C::Review, C::Help, C::Apply, C::Manifest],
         hint: false,
     },
     Binding {
@@ -150,7 +173,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "page down",
         help: "scroll a page down",
         action: Action::PageDown,
-        contexts: &[C::Review, C::Help, C::Apply],
+        contexts: &[C::Review, C::Help, C::Apply, C::Manifest],
         hint: false,
     },
     Binding {
@@ -158,7 +181,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "top",
         help: "go to the first line",
         action: Action::Top,
-        contexts: &[C::Review],
+        contexts: &[C::Review, C::Manifest],
         hint: false,
     },
     Binding {
@@ -166,7 +189,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "bottom",
         help: "go to the last line",
         action: Action::Bottom,
-        contexts: &[C::Review],
+        contexts: &[C::Review, C::Manifest],
         hint: false,
     },
     Binding {
@@ -228,11 +251,43 @@ pub const BINDINGS: &[Binding] = &[
         hint: false,
     },
     Binding {
+        keys: &[Code(KeyCode::Tab)],
+        label: "next tab",
+        help: "next tab: your manifest, the safer rewrite, the diff between them",
+        action: Action::NextTab,
+        contexts: &[C::Manifest],
+        hint: true,
+    },
+    Binding {
+        keys: &[Code(KeyCode::BackTab)],
+        label: "prev tab",
+        help: "previous tab",
+        action: Action::PrevTab,
+        contexts: &[C::Manifest],
+        hint: false,
+    },
+    Binding {
+        keys: &[Char('o')],
+        label: "next object",
+        help: "next object of the manifest (a file may hold several pod templates)",
+        action: Action::NextObject,
+        contexts: &[C::Manifest],
+        hint: true,
+    },
+    Binding {
+        keys: &[Char('O')],
+        label: "prev object",
+        help: "previous object of the manifest",
+        action: Action::PrevObject,
+        contexts: &[C::Manifest],
+        hint: false,
+    },
+    Binding {
         keys: &[Char('n')],
         label: "next risk",
         help: "jump to the next line that carries a risk",
         action: Action::NextRisk,
-        contexts: &[C::Review],
+        contexts: &[C::Review, C::Manifest],
         hint: true,
     },
     Binding {
@@ -244,12 +299,44 @@ pub const BINDINGS: &[Binding] = &[
         hint: true,
     },
     Binding {
+        keys: &[Char('c')],
+        label: "copy",
+        help: "copy what the tab shows: your manifest, the safer rewrite, or the diff",
+        action: Action::Copy,
+        contexts: &[C::Manifest],
+        hint: true,
+    },
+    Binding {
         keys: &[Char('C')],
         label: "copy all",
         help: "copy all documents, whatever the tab",
         action: Action::CopyAll,
         contexts: &[C::Review],
         hint: false,
+    },
+    Binding {
+        keys: &[Char('C')],
+        label: "copy all",
+        help: "copy the safer rewrite of every object (what explain --suggest prints), whatever the tab",
+        action: Action::CopyAll,
+        contexts: &[C::Manifest],
+        hint: false,
+    },
+    Binding {
+        keys: &[Char('s')],
+        label: "save",
+        help: "save the safer rewrite, its diff and a README to a directory",
+        action: Action::Save,
+        contexts: &[C::Manifest],
+        hint: true,
+    },
+    Binding {
+        keys: &[Char('a')],
+        label: "apply rewrite",
+        help: "apply the rewrite on screen as a new object (server-side dry-run, then a confirmation)",
+        action: Action::Apply,
+        contexts: &[C::Manifest],
+        hint: true,
     },
     Binding {
         keys: &[Char('s')],
@@ -328,7 +415,14 @@ pub const BINDINGS: &[Binding] = &[
         label: "compare",
         help: "compare all six modes (again to close)",
         action: Action::Compare,
-        contexts: &[C::Start, C::List, C::Form, C::Review, C::Compare],
+        contexts: &[
+            C::Start,
+            C::List,
+            C::Form,
+            C::Review,
+            C::Compare,
+            C::Manifest,
+        ],
         hint: true,
     },
     Binding {
@@ -406,7 +500,10 @@ pub fn key_name(key: &Key) -> String {
 /// Footer hints for `context`: (first key, label), in table order.
 pub fn hints(context: Context) -> Vec<(String, &'static str)> {
     let mut out: Vec<(String, &'static str)> = Vec::new();
-    if matches!(context, C::List | C::Form | C::Review | C::Compare) {
+    if matches!(
+        context,
+        C::List | C::Form | C::Review | C::Compare | C::Manifest
+    ) {
         out.push(("↑↓".into(), "move"));
     }
     for b in BINDINGS
@@ -434,6 +531,16 @@ pub fn help_sections() -> Vec<(&'static str, Vec<(String, &'static str)>)> {
             (c.title(), rows)
         })
         .collect()
+}
+
+/// The line of the help screen where `context`'s section starts (each section: its title, one
+/// line per binding, a blank line).
+pub fn section_line(context: Context) -> usize {
+    help_sections()
+        .iter()
+        .take_while(|(title, _)| *title != context.title())
+        .map(|(_, rows)| rows.len() + 2)
+        .sum()
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 pub mod clipboard;
 pub mod keymap;
+pub mod manifest;
 pub mod msg;
 pub mod preview;
 pub mod state;
@@ -38,11 +39,43 @@ pub const PANIC_FOR_TESTS: &str = "PODWIZ_PANIC_AFTER_FIRST_FRAME";
 
 /// Run the wizard until the user quits. The terminal is restored whatever happens.
 pub fn run(theme: Theme, args: &TuiArgs) -> anyhow::Result<ExitCode> {
+    run_app(App::new(theme), args, None)
+}
+
+/// Run the wizard on the Review of someone's manifest (`podwiz -f FILE`, `podwiz TYPE/NAME`)
+/// until the user quits. A live object (`review.load` is `Loading`) is fetched after the first
+/// frame and arrives as a message; `namespace` is `-n` (the context's namespace otherwise).
+pub fn run_review(
+    theme: Theme,
+    args: &TuiArgs,
+    review: manifest::ManifestReview,
+    namespace: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let fetch = match &review.load {
+        manifest::Load::Loading(fetch) => Some(fetch.clone()),
+        _ => None,
+    };
+    run_app(
+        App::for_manifest(theme, review),
+        args,
+        Some(ClusterJob { namespace, fetch }),
+    )
+}
+
+/// What the cluster task does besides connecting, for the Review of a manifest.
+#[derive(Clone, Debug, Default)]
+struct ClusterJob {
+    /// `-n`: the namespace of the context read (apply and the live object).
+    namespace: Option<String>,
+    /// The live object to fetch once connected.
+    fetch: Option<manifest::Fetch>,
+}
+
+fn run_app(mut app: App, args: &TuiArgs, job: Option<ClusterJob>) -> anyhow::Result<ExitCode> {
     let early_signal = catch_early_signals();
     let mut terminal = terminal::init(args.mouse)?;
     // The first frame comes before anything else: no runtime, no kube context, no preview yet
-    // (the start screen needs none of them).
-    let mut app = App::new(theme);
+    // (the start screen needs none of them; a live manifest shows its loading page).
     app.mouse = args.mouse;
     let first = first_frame(&mut terminal, &mut app);
     // Lets the end-to-end tests check that a panic gives the terminal back (cooked mode, main
@@ -62,6 +95,7 @@ pub fn run(theme: Theme, args: &TuiArgs) -> anyhow::Result<ExitCode> {
                 &mut terminal,
                 app,
                 args,
+                job.unwrap_or_default(),
                 &mut clipboard,
                 &early_signal,
             ));
@@ -89,11 +123,15 @@ async fn event_loop(
     terminal: &mut terminal::Tui,
     mut app: App,
     args: &TuiArgs,
+    job: ClusterJob,
     clipboard: &mut clipboard::Clipboard,
     early_signal: &AtomicBool,
 ) -> anyhow::Result<()> {
-    // Built right after the first frame: the next key (or `r`) needs it.
-    app.refresh();
+    // Built right after the first frame: the next key (or `r`) needs it. The Review of a
+    // manifest has no walk, so no preview.
+    if app.manifest.is_none() {
+        app.refresh();
+    }
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     spawn_input(tx.clone());
@@ -103,7 +141,7 @@ async fn event_loop(
         let _ = tx.send(Msg::Signal);
     }
     let connection: Arc<OnceLock<Connection>> = Arc::default();
-    spawn_cluster(tx.clone(), args.cluster.clone(), connection.clone());
+    spawn_cluster(tx.clone(), args.cluster.clone(), job, connection.clone());
     let env = clipboard::Env::from_process();
 
     while let Some(first) = rx.recv().await {
@@ -348,21 +386,35 @@ fn spawn_signals(tx: mpsc::UnboundedSender<Msg>) {
 }
 
 /// Read the kube context (local files), then ask its API server; each answer is a message.
+/// With a live object to fetch (`job.fetch`), its JSON and the server's policy version follow
+/// as `Msg::ManifestFetched` (or why not, when there is no context or no answer).
 fn spawn_cluster(
     tx: mpsc::UnboundedSender<Msg>,
     args: ClusterArgs,
+    job: ClusterJob,
     connection: Arc<OnceLock<Connection>>,
 ) {
     tokio::spawn(async move {
-        let loaded =
-            tokio::task::spawn_blocking(move || crate::cluster::context::load(&args, None)).await;
+        let namespace = job.namespace.clone();
+        let loaded = tokio::task::spawn_blocking(move || {
+            crate::cluster::context::load(&args, namespace.as_deref())
+        })
+        .await;
+        let fetch = job.fetch;
+        let fail_fetch = |why: String| {
+            if fetch.is_some() {
+                let _ = tx.send(Msg::ManifestFetched(Err(why)));
+            }
+        };
         let (info, config) = match loaded {
             Ok(Ok(loaded)) => loaded,
             Ok(Err(e)) => {
+                fail_fetch(e.to_string());
                 let _ = tx.send(Msg::Cluster(ClusterStatus::NoContext(e.to_string())));
                 return;
             }
             Err(e) => {
+                fail_fetch(e.to_string());
                 let _ = tx.send(Msg::Cluster(ClusterStatus::NoContext(e.to_string())));
                 return;
             }
@@ -373,20 +425,47 @@ fn spawn_cluster(
             namespace: info.namespace.clone(),
             server: info.server.clone(),
         }));
-        let status = match crate::cluster::client::connect_with(info.clone(), config).await {
+        match crate::cluster::client::connect_with(info.clone(), config).await {
             Ok(conn) => {
-                let _ = connection.set(conn);
-                ClusterStatus::Connected {
+                // Connected before the object is fetched: `a` on the object it shows must find
+                // the connection.
+                let _ = connection.set(conn.clone());
+                let _ = tx.send(Msg::Cluster(ClusterStatus::Connected {
                     context: info.context,
                     namespace: info.namespace,
                     server: info.server,
+                }));
+                if let Some(fetch) = &fetch {
+                    let _ = tx.send(Msg::ManifestFetched(fetch_live(&conn, fetch).await));
                 }
             }
-            Err(e) => ClusterStatus::Unreachable {
-                context: info.context,
-                reason: e.to_string(),
-            },
-        };
-        let _ = tx.send(Msg::Cluster(status));
+            Err(e) => {
+                fail_fetch(e.to_string());
+                let _ = tx.send(Msg::Cluster(ClusterStatus::Unreachable {
+                    context: info.context,
+                    reason: e.to_string(),
+                }));
+            }
+        }
     });
+}
+
+/// The live object of `podwiz TYPE/NAME` and the server's policy version, in one wave.
+pub async fn fetch_live(
+    conn: &Connection,
+    fetch: &manifest::Fetch,
+) -> Result<(serde_json::Value, crate::security::pss::PolicyVersion), String> {
+    use crate::cluster::fetch as live;
+    let namespace = fetch
+        .namespace
+        .clone()
+        .unwrap_or_else(|| conn.info.namespace.clone());
+    let (value, version) = futures::join!(
+        live::get_object(conn, fetch.kind, &fetch.name, &namespace),
+        live::server_policy_version(conn)
+    );
+    Ok((
+        value.map_err(|e| e.to_string())?,
+        version.map_err(|e| e.to_string())?,
+    ))
 }

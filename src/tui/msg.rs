@@ -30,6 +30,9 @@ pub enum Msg {
     Verify(VerifyEvent),
     /// The verification finished (verified, or the failure with its diagnosis).
     VerifyDone(Box<VerifyReport>),
+    /// The live object of `podwiz TYPE/NAME` (its JSON and the server's Pod Security policy
+    /// version), or why it could not be read (one line).
+    ManifestFetched(Result<(serde_json::Value, crate::security::pss::PolicyVersion), String>),
     /// Spinner frame; sent only while an apply or a verification runs.
     Tick,
     /// SIGTERM, SIGINT or SIGHUP: leave cleanly.

@@ -5,7 +5,8 @@ use std::ops::Range;
 
 use crate::render;
 use crate::scenario::Bundle;
-use crate::security::{self, Report};
+use crate::security::pss::PolicyVersion;
+use crate::security::{self, Finding, Report};
 
 use super::yaml::{self, Token};
 
@@ -22,7 +23,9 @@ pub struct Doc {
 }
 
 impl Doc {
-    fn new(title: String, yaml: String, risks: Vec<Vec<usize>>, is_yaml: bool) -> Doc {
+    /// A tab of `yaml` (plain text unless `is_yaml`); `risks[line]` are indices into the
+    /// findings the gutter reads.
+    pub fn new(title: String, yaml: String, risks: Vec<Vec<usize>>, is_yaml: bool) -> Doc {
         let mut lines = Vec::new();
         let mut offset = 0;
         for line in yaml.split_inclusive('\n') {
@@ -79,10 +82,10 @@ pub struct Preview {
 
 /// The lines of one object's YAML that carry each of its findings. A finding on a field that is
 /// not written out (e.g. `runAsUser` unset) marks the nearest enclosing line instead.
-fn risk_lines(body: &str, object_ref: &str, report: &Report) -> Vec<Vec<usize>> {
+pub fn risk_lines(body: &str, object_ref: &str, findings: &[Finding]) -> Vec<Vec<usize>> {
     let paths = yaml::line_paths(body);
     let mut risks = vec![Vec::new(); paths.len()];
-    for (i, finding) in report.findings.iter().enumerate() {
+    for (i, finding) in findings.iter().enumerate() {
         if finding.object != object_ref {
             continue;
         }
@@ -110,9 +113,16 @@ fn risk_lines(body: &str, object_ref: &str, report: &Report) -> Vec<Vec<usize>> 
 }
 
 impl Preview {
+    /// The preview with levels judged at the newest Pod Security policy.
     pub fn new(bundle: Bundle) -> Result<Preview, String> {
-        let all_yaml = render::bundle_yaml(&bundle).map_err(|e| e.to_string())?;
-        let security = security::assess(&bundle);
+        Preview::at(bundle, PolicyVersion::Latest)
+    }
+
+    /// The preview with levels judged at Pod Security policy `version` (the Options row): the
+    /// YAML header and the report say what `podwiz generate --policy-version` says.
+    pub fn at(bundle: Bundle, version: PolicyVersion) -> Result<Preview, String> {
+        let all_yaml = render::bundle_yaml_at(&bundle, version).map_err(|e| e.to_string())?;
+        let security = security::assess_at(&bundle, version);
         let mut docs = Vec::new();
         // The "All" tab: each object's marks carried over to its place in the stream.
         let mut all_risks = vec![Vec::new(); all_yaml.lines().count()];
@@ -120,7 +130,7 @@ impl Preview {
         for object in bundle.objects() {
             let body = render::object_yaml(&object).map_err(|e| e.to_string())?;
             let object_ref = format!("{}/{}", object.kind().to_ascii_lowercase(), object.name());
-            let risks = risk_lines(&body, &object_ref, &security);
+            let risks = risk_lines(&body, &object_ref, &security.findings);
             if let Some(found) = all_yaml
                 .get(search_from..)
                 .and_then(|rest| rest.find(body.as_str()))

@@ -5,9 +5,12 @@ use crate::cluster::context::ContextInfo;
 use crate::cluster::verify::{VerifyReport, VerifyTarget};
 use crate::scenario::options::Applicable;
 use crate::scenario::{
-    Fuse, Kind, Mode, OptionError, Options, Platform, Selinux, Storage, Userns, UsernsShape,
+    Apparmor, Fuse, Kind, Mode, OptionError, Options, Platform, Selinux, Storage, Userns,
+    UsernsShape,
 };
+use crate::security::pss::{MAX_POLICY_MINOR, PolicyVersion};
 
+pub use super::manifest::{ManifestReview, ReviewTab};
 pub use super::preview::{Doc, Preview};
 use super::theme::Theme;
 
@@ -117,11 +120,21 @@ pub enum Field {
     StorageArg,
     Fuse,
     Selinux,
+    /// The AppArmor profile (the non-privileged modes: `Applicable::apparmor`).
+    Apparmor,
+    /// The `localhost:NAME` profile's name, shown under a Localhost choice.
+    ApparmorProfile,
     Userns,
     UsernsShape,
     Platform,
     Kind,
+    /// The CronJob's schedule, shown under the cronjob kind.
+    Schedule,
+    /// Mount the ServiceAccount's API token (`--service-account-token`).
+    ServiceAccountToken,
     CreateNamespace,
+    /// The Pod Security policy version the levels are judged at (`--policy-version`).
+    PolicyVersion,
     Continue,
 }
 
@@ -135,11 +148,16 @@ impl Field {
             Field::StorageArg => "  path/claim",
             Field::Fuse => "/dev/fuse",
             Field::Selinux => "SELinux",
+            Field::Apparmor => "AppArmor",
+            Field::ApparmorProfile => "  profile name",
             Field::Userns => "User namespace",
             Field::UsernsShape => "Userns shape",
             Field::Platform => "Platform",
             Field::Kind => "Workload",
+            Field::Schedule => "  schedule",
+            Field::ServiceAccountToken => "API token (SA)",
             Field::CreateNamespace => "Create namespace",
+            Field::PolicyVersion => "Policy version",
             Field::Continue => "Review the manifests",
         }
     }
@@ -147,7 +165,12 @@ impl Field {
     pub fn is_text(self) -> bool {
         matches!(
             self,
-            Field::Name | Field::Namespace | Field::Image | Field::StorageArg
+            Field::Name
+                | Field::Namespace
+                | Field::Image
+                | Field::StorageArg
+                | Field::ApparmorProfile
+                | Field::Schedule
         )
     }
 
@@ -160,11 +183,15 @@ impl Field {
             "--storage" => Field::Storage,
             "--fuse" => Field::Fuse,
             "--selinux" => Field::Selinux,
+            "--apparmor" => Field::Apparmor,
             "--userns" => Field::Userns,
             "--userns-shape" => Field::UsernsShape,
             "--platform" => Field::Platform,
-            "--kind" | "--schedule" => Field::Kind,
+            "--kind" => Field::Kind,
+            "--schedule" => Field::Schedule,
+            "--service-account-token" => Field::ServiceAccountToken,
             "--create-namespace" => Field::CreateNamespace,
+            "--policy-version" => Field::PolicyVersion,
             _ => return None,
         })
     }
@@ -196,6 +223,37 @@ impl StorageKind {
     ];
 }
 
+/// The AppArmor choices, without the profile's name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApparmorKind {
+    RuntimeDefault,
+    Unconfined,
+    Localhost,
+}
+
+impl ApparmorKind {
+    pub const ALL: [ApparmorKind; 3] = [
+        ApparmorKind::RuntimeDefault,
+        ApparmorKind::Unconfined,
+        ApparmorKind::Localhost,
+    ];
+
+    /// The CLI word before any `:NAME` (also the explanation key's suffix).
+    pub fn word(self) -> &'static str {
+        match self {
+            ApparmorKind::RuntimeDefault => "runtime-default",
+            ApparmorKind::Unconfined => "unconfined",
+            ApparmorKind::Localhost => "localhost",
+        }
+    }
+}
+
+/// Every policy version the security layer judges at, oldest first (`latest` is the row's
+/// default, so it is not in the list).
+fn policy_versions() -> Vec<PolicyVersion> {
+    (0..=MAX_POLICY_MINOR).map(PolicyVersion::V).collect()
+}
+
 /// What the user typed and picked. Kept whatever the mode, so going back loses nothing; only the
 /// options that apply to the chosen mode are used.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -207,12 +265,20 @@ pub struct Form {
     pub storage_arg: String,
     pub fuse: Option<Fuse>,
     pub selinux: Option<Selinux>,
+    pub apparmor: Option<ApparmorKind>,
+    /// The Localhost profile's name (empty: [`Apparmor::DEFAULT_PROFILE`]).
+    pub apparmor_profile: String,
     pub userns: Option<Userns>,
     pub userns_shape: Option<UsernsShape>,
     pub platform: Option<Platform>,
     /// What runs the pod (`None`: a bare Pod).
     pub kind: Option<Kind>,
+    /// The CronJob's schedule (empty: the default, `0 3 * * *`).
+    pub schedule: String,
+    pub service_account_token: bool,
     pub create_namespace: bool,
+    /// `None`: latest.
+    pub policy_version: Option<PolicyVersion>,
 }
 
 fn text(s: &str) -> Option<String> {
@@ -237,13 +303,24 @@ impl Form {
         if a.selinux {
             f.push(Field::Selinux);
         }
+        if a.apparmor {
+            f.push(Field::Apparmor);
+            if self.apparmor == Some(ApparmorKind::Localhost) {
+                f.push(Field::ApparmorProfile);
+            }
+        }
         if a.userns {
             f.push(Field::Userns);
             f.push(Field::UsernsShape);
         }
         f.push(Field::Platform);
         f.push(Field::Kind);
+        if self.kind == Some(Kind::CronJob) {
+            f.push(Field::Schedule);
+        }
+        f.push(Field::ServiceAccountToken);
         f.push(Field::CreateNamespace);
+        f.push(Field::PolicyVersion);
         f.push(Field::Continue);
         f
     }
@@ -261,6 +338,28 @@ impl Form {
             (true, Some(StorageKind::None)) => Some(Storage::None),
             _ => None,
         };
+        let apparmor = match (a.apparmor, self.apparmor) {
+            (true, Some(ApparmorKind::Localhost)) => {
+                let name = text(&self.apparmor_profile)
+                    .unwrap_or_else(|| Apparmor::DEFAULT_PROFILE.to_string());
+                Some(
+                    format!("localhost:{name}")
+                        .parse::<Apparmor>()
+                        .map_err(|e| (Field::ApparmorProfile, e))?,
+                )
+            }
+            (true, Some(ApparmorKind::RuntimeDefault)) => Some(Apparmor::RuntimeDefault),
+            (true, Some(ApparmorKind::Unconfined)) => Some(Apparmor::Unconfined),
+            _ => None,
+        };
+        // A schedule typed for a CronJob is kept when the kind changes, but only used by one.
+        // Its ends are trimmed like every text row's; `cli_args` quotes what is used.
+        let schedule = if self.kind == Some(Kind::CronJob) {
+            let typed = self.schedule.trim();
+            (!typed.is_empty()).then(|| typed.to_string())
+        } else {
+            None
+        };
         let options = Options {
             name: text(&self.name),
             namespace: text(&self.namespace),
@@ -271,12 +370,12 @@ impl Form {
             fuse: self.fuse.filter(|_| a.fuse),
             storage,
             selinux: self.selinux.filter(|_| a.selinux),
-            apparmor: None,
+            apparmor,
             platform: self.platform,
             create_namespace: self.create_namespace,
-            service_account_token: false,
+            service_account_token: self.service_account_token,
             kind: self.kind,
-            schedule: None,
+            schedule,
         };
         match options.resolve(mode) {
             Ok(_) => Ok(options),
@@ -289,6 +388,9 @@ impl Form {
                         ) =>
                     {
                         Field::StorageArg
+                    }
+                    Some(Field::Apparmor) if self.apparmor == Some(ApparmorKind::Localhost) => {
+                        Field::ApparmorProfile
                     }
                     Some(f) => f,
                     None => Field::Name,
@@ -305,6 +407,8 @@ impl Form {
             Field::Namespace => Some(&mut self.namespace),
             Field::Image => Some(&mut self.image),
             Field::StorageArg => Some(&mut self.storage_arg),
+            Field::ApparmorProfile => Some(&mut self.apparmor_profile),
+            Field::Schedule => Some(&mut self.schedule),
             _ => None,
         }
     }
@@ -315,6 +419,8 @@ impl Form {
             Field::Namespace => Some(&self.namespace),
             Field::Image => Some(&self.image),
             Field::StorageArg => Some(&self.storage_arg),
+            Field::ApparmorProfile => Some(&self.apparmor_profile),
+            Field::Schedule => Some(&self.schedule),
             _ => None,
         }
     }
@@ -356,6 +462,7 @@ impl Form {
                     delta,
                 )
             }
+            Field::Apparmor => self.apparmor = step(&ApparmorKind::ALL, self.apparmor, delta),
             Field::UsernsShape => {
                 self.userns_shape = step(
                     &[UsernsShape::Rootful, UsernsShape::Rootless],
@@ -382,7 +489,11 @@ impl Form {
                     delta,
                 )
             }
+            Field::ServiceAccountToken => self.service_account_token = !self.service_account_token,
             Field::CreateNamespace => self.create_namespace = !self.create_namespace,
+            Field::PolicyVersion => {
+                self.policy_version = step(&policy_versions(), self.policy_version, delta)
+            }
             _ => {}
         }
     }
@@ -393,11 +504,21 @@ impl Form {
             Field::Storage => self.storage.map(|s| s.word().to_string()),
             Field::Fuse => self.fuse.map(|v| v.to_string()),
             Field::Selinux => self.selinux.map(|v| v.to_string()),
+            Field::Apparmor => self.apparmor.map(|v| v.word().to_string()),
             Field::Userns => self.userns.map(|v| v.to_string()),
             Field::UsernsShape => self.userns_shape.map(|v| v.to_string()),
             Field::Platform => self.platform.map(|v| v.to_string()),
             Field::Kind => self.kind.map(|v| v.to_string()),
+            Field::ServiceAccountToken => Some(
+                if self.service_account_token {
+                    "mounted"
+                } else {
+                    "not mounted"
+                }
+                .into(),
+            ),
             Field::CreateNamespace => Some(if self.create_namespace { "yes" } else { "no" }.into()),
+            Field::PolicyVersion => self.policy_version.map(|v| v.to_string()),
             _ => None,
         }
     }
@@ -510,6 +631,12 @@ pub struct ApplyPanel {
     /// Pod Security admission predicted at the namespace's policy version (one line, from
     /// the first wave of the dry-run).
     pub pod_security: Option<String>,
+    /// What to do when the dry-run is refused, when the generic advice (another mode or
+    /// namespace) does not fit: the rewrite of someone's own object.
+    pub rejected_hint: Option<String>,
+    /// The plan is the safer rewrite of someone's own object (`podwiz -f FILE`): an object
+    /// that exists already is not written (see `update::on_apply_done`).
+    pub rewrite: bool,
 }
 
 /// A verification started from the apply panel (`podwiz apply --verify` in the wizard).
@@ -543,6 +670,8 @@ impl ApplyPanel {
             scroll: 0,
             verify: None,
             pod_security: None,
+            rejected_hint: None,
+            rewrite: false,
         }
     }
 
@@ -601,6 +730,9 @@ pub struct App {
     pub quit_armed: bool,
     /// Rows of the review's document view at the last draw (for paging).
     pub page: usize,
+    /// The Review of someone's own manifest (`podwiz -f FILE`, `podwiz TYPE/NAME`): when set,
+    /// Review shows it instead of a generated bundle, and there is no walk before it.
+    pub manifest: Option<ManifestReview>,
 }
 
 impl App {
@@ -633,10 +765,22 @@ impl App {
             quit: false,
             quit_armed: false,
             page: 20,
+            manifest: None,
         };
         // The preview is built on the first key (or by the runtime right after the first
         // frame): the start screen does not need it.
         app.refresh_validation_only();
+        app
+    }
+
+    /// The wizard opened on the Review of someone's manifest (`podwiz -f FILE`,
+    /// `podwiz TYPE/NAME`).
+    pub fn for_manifest(theme: Theme, review: ManifestReview) -> App {
+        let mut app = App::new(theme);
+        app.screen = Screen::Review;
+        // The compare overlay judges the modes at the version the manifest was judged at.
+        app.form.policy_version = Some(review.version);
+        app.manifest = Some(review);
         app
     }
 
@@ -652,6 +796,12 @@ impl App {
         self.form.fields(self.mode)
     }
 
+    /// The Pod Security policy version the levels, the Namespace labels and the report are
+    /// judged at (the Options row; latest unless chosen).
+    pub fn policy_version(&self) -> PolicyVersion {
+        self.form.policy_version.unwrap_or(PolicyVersion::Latest)
+    }
+
     pub fn focused_field(&self) -> Field {
         let fields = self.fields();
         fields[self.field_cursor.min(fields.len() - 1)]
@@ -659,12 +809,13 @@ impl App {
 
     /// Recompute what derives from the choices: validation and the preview.
     pub fn refresh(&mut self) {
+        let version = self.policy_version();
         match self.form.options(self.mode) {
             Ok(options) => {
                 self.error = None;
-                match crate::security::build(self.mode, &options)
+                match crate::security::build_at(self.mode, &options, version)
                     .map_err(|e| e.to_string())
-                    .and_then(Preview::new)
+                    .and_then(|bundle| Preview::at(bundle, version))
                 {
                     Ok(p) => self.preview = Some(p),
                     Err(e) => {
@@ -751,10 +902,18 @@ impl App {
                                 .map_or("rootful".into(), |v| v.to_string())
                         )
                     ),
+                    Field::Apparmor | Field::ApparmorProfile => format!(
+                        "apparmor.{}",
+                        word(self.form.choice(Field::Apparmor), "runtime-default")
+                    ),
                     Field::Platform => {
                         format!("platform.{}", word(self.form.choice(f), "kubernetes"))
                     }
                     Field::Kind => format!("kind.{}", word(self.form.choice(f), "pod")),
+                    // The cronjob's own explanation names the schedule and its default.
+                    Field::Schedule => "kind.cronjob".into(),
+                    Field::ServiceAccountToken => "field.service-account-token".into(),
+                    Field::PolicyVersion => "field.policy-version".into(),
                     Field::Name => "field.name".into(),
                     Field::Namespace => "field.namespace".into(),
                     Field::Image => "field.image".into(),
@@ -790,6 +949,9 @@ impl App {
         if let Some(v) = o.selinux {
             args.push(format!("--selinux {v}"));
         }
+        if let Some(v) = &o.apparmor {
+            args.push(format!("--apparmor {v}"));
+        }
         if let Some(v) = o.userns {
             args.push(format!("--userns {v}"));
         }
@@ -802,8 +964,17 @@ impl App {
         if let Some(v) = o.kind.filter(|k| !k.is_pod()) {
             args.push(format!("--kind {v}"));
         }
+        if let Some(v) = &o.schedule {
+            args.push(format!("--schedule {}", crate::scenario::shell_quote(v)));
+        }
+        if o.service_account_token {
+            args.push("--service-account-token".into());
+        }
         if o.create_namespace {
             args.push("--create-namespace".into());
+        }
+        if let Some(v) = self.form.policy_version {
+            args.push(format!("--policy-version {v}"));
         }
         args.join(" ")
     }

@@ -3,10 +3,11 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind};
 
 use super::keymap::{self, Action, Context};
+use super::manifest::{Load, object_of};
 use super::msg::{Effect, Msg, SaveOutcome};
 use super::state::{
-    App, ApplyPanel, ApplyPhase, ClusterStatus, Field, ObjectState, Overlay, Runs, SavePrompt,
-    Screen, StatusKind, VerifyPanel, Way,
+    App, ApplyPanel, ApplyPhase, ClusterStatus, Doc, Field, ManifestReview, ObjectState, Overlay,
+    ReviewTab, Runs, SavePrompt, Screen, StatusKind, VerifyPanel, Way,
 };
 use crate::cluster::apply::{ApplyEvent, ApplyPlan, ApplyReport, Outcome};
 use crate::cluster::verify::{self, VerifyOptions, VerifyTarget};
@@ -28,6 +29,9 @@ pub fn context(app: &App) -> Context {
         Some(Overlay::Help) => return Context::Help,
         Some(Overlay::Compare) => return Context::Compare,
         None => {}
+    }
+    if app.manifest.is_some() && app.screen == Screen::Review {
+        return Context::Manifest;
     }
     match app.screen {
         Screen::Start => Context::Start,
@@ -154,6 +158,14 @@ pub fn update(app: &mut App, msg: Msg) -> (bool, Vec<Effect>) {
             }
             _ => false,
         },
+        Msg::ManifestFetched(result) => {
+            let changed = app.manifest.as_mut().is_some_and(|m| m.fetched(result));
+            if changed {
+                // A live object is judged at the server's version: the compare overlay too.
+                app.form.policy_version = app.manifest.as_ref().map(|m| m.version);
+            }
+            changed
+        }
         Msg::Tick => match &mut app.apply {
             Some(panel) if panel.in_flight() || panel.verifying() => {
                 panel.spinner = panel.spinner.wrapping_add(1);
@@ -252,20 +264,33 @@ pub fn on_action(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
             return;
         }
         Action::Help => {
+            // The Review of someone's manifest opens help on its own keys (the last section).
+            let from = context(app);
             app.overlay = match app.overlay {
                 Some(Overlay::Help) => None,
                 _ => Some(Overlay::Help),
             };
-            app.help_scroll = 0;
+            app.help_scroll = if from == Context::Manifest {
+                keymap::section_line(from)
+            } else {
+                0
+            };
             return;
         }
         Action::Compare => {
             app.overlay = match app.overlay {
                 Some(Overlay::Compare) => None,
                 _ => {
+                    // On the Review of someone's manifest: the object's closest mode.
+                    let mode = app
+                        .manifest
+                        .as_ref()
+                        .and_then(|m| m.current())
+                        .and_then(|o| o.report.mode.id)
+                        .unwrap_or(app.mode);
                     app.compare_cursor = crate::scenario::Mode::ALL
                         .iter()
-                        .position(|m| *m == app.mode)
+                        .position(|m| *m == mode)
                         .unwrap_or(0);
                     Some(Overlay::Compare)
                 }
@@ -280,11 +305,14 @@ pub fn on_action(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
         return;
     }
     if let Some(save) = &mut app.save {
-        let files = app
-            .preview
-            .as_ref()
-            .and_then(|p| crate::render::out_dir_files(&p.bundle).ok())
-            .unwrap_or_default();
+        let files = match &app.manifest {
+            Some(m) => m.save_files(),
+            None => app
+                .preview
+                .as_ref()
+                .and_then(|p| crate::render::out_dir_files(&p.bundle).ok())
+                .unwrap_or_default(),
+        };
         match action {
             Action::Enter | Action::Yes if save.dir.trim().is_empty() => {
                 app.status = Some((StatusKind::Error, "type a directory first".into()));
@@ -330,6 +358,10 @@ pub fn on_action(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
             return;
         }
         None => {}
+    }
+    if app.manifest.is_some() {
+        on_manifest(app, action, fx);
+        return;
     }
     match app.screen {
         Screen::Start => {
@@ -493,46 +525,232 @@ fn on_review(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
     }
 }
 
-// ---- apply -----------------------------------------------------------------------------------
+// ---- the Review of someone's manifest -------------------------------------------------------
 
-/// `a` in Review: with a connected kube context, open the panel and start the server-side
-/// dry-run (it writes nothing); otherwise say why not and change nothing.
-fn start_apply(app: &mut App, fx: &mut Vec<Effect>) {
-    let Some(preview) = &app.preview else {
+/// Moves the cursor of the manifest's tab to `line` (clamped), the scroll following it.
+fn set_manifest_line(m: &mut ManifestReview, line: usize, page: usize) {
+    let len = m.doc().map_or(0, Doc::len);
+    m.line = line.min(len.saturating_sub(1));
+    if m.line < m.scroll {
+        m.scroll = m.line;
+    } else if m.line >= m.scroll + page {
+        m.scroll = m.line + 1 - page;
+    }
+}
+
+fn on_manifest(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
+    let page = app.page.max(1);
+    let Some(m) = &mut app.manifest else {
         return;
     };
+    match &m.load {
+        Load::Ready => {}
+        Load::Loading(_) if action_needs_the_manifest(action) => {
+            app.status = Some((
+                StatusKind::Info,
+                format!("still reading {} from the cluster…", m.source),
+            ));
+            return;
+        }
+        Load::Failed(why) if action_needs_the_manifest(action) => {
+            app.status = Some((
+                StatusKind::Error,
+                format!("{} could not be read: {why}", m.source),
+            ));
+            return;
+        }
+        _ => return,
+    }
+    match action {
+        Action::Up => set_manifest_line(m, m.line.saturating_sub(1), page),
+        Action::Down => set_manifest_line(m, m.line + 1, page),
+        Action::PageUp => set_manifest_line(m, m.line.saturating_sub(page), page),
+        Action::PageDown => set_manifest_line(m, m.line + page, page),
+        Action::Top => set_manifest_line(m, 0, page),
+        Action::Bottom => set_manifest_line(m, usize::MAX, page),
+        Action::NextTab | Action::PrevTab => {
+            let tabs = ReviewTab::ALL;
+            let i = tabs.iter().position(|t| *t == m.tab).unwrap_or(0);
+            let next = if action == Action::NextTab {
+                (i + 1) % tabs.len()
+            } else {
+                (i + tabs.len() - 1) % tabs.len()
+            };
+            m.tab = tabs[next];
+            m.line = 0;
+            m.scroll = 0;
+        }
+        Action::NextObject | Action::PrevObject => {
+            let n = m.objects.len();
+            if n < 2 {
+                app.status = Some((
+                    StatusKind::Info,
+                    format!("{} holds one pod template", m.source),
+                ));
+                return;
+            }
+            m.object = if action == Action::NextObject {
+                (m.object + 1) % n
+            } else {
+                (m.object + n - 1) % n
+            };
+            m.line = 0;
+            m.scroll = 0;
+        }
+        Action::NextRisk => {
+            let next = m.doc().and_then(|d| {
+                let n = d.risks.len();
+                (1..=n)
+                    .map(|k| (m.line + k) % n)
+                    .find(|i| !d.risks[*i].is_empty())
+            });
+            match next {
+                Some(i) => set_manifest_line(m, i, page),
+                None => app.status = Some((StatusKind::Info, "no marked lines in this tab".into())),
+            }
+        }
+        Action::Copy => match m.copy_tab() {
+            Some((text, what)) => fx.push(Effect::Copy { text, what }),
+            None => {
+                app.status = Some((
+                    StatusKind::Error,
+                    format!("nothing copied: {}", no_rewrite(m)),
+                ))
+            }
+        },
+        Action::CopyAll => {
+            let (text, what) = m.copy_all();
+            fx.push(Effect::Copy { text, what });
+        }
+        Action::Save => {
+            app.save = Some(SavePrompt {
+                dir: m.save_dir(),
+                confirm_overwrite: false,
+            });
+        }
+        Action::Apply => start_manifest_apply(app, fx),
+        _ => {}
+    }
+}
+
+/// Actions that need the manifest read (the others, quit and help, are handled before).
+fn action_needs_the_manifest(action: Action) -> bool {
+    !matches!(action, Action::Back)
+}
+
+/// Why the object on screen has no rewrite, in words.
+fn no_rewrite(m: &ManifestReview) -> String {
+    let what = m
+        .current()
+        .map(|o| o.report.reference.clone())
+        .unwrap_or_else(|| m.source.clone());
+    format!(
+        "{what}: {}",
+        crate::security::workload::label("safer_none", &[])
+    )
+}
+
+/// `a` on the Review of a manifest: the safer rewrite of the object on screen goes through the
+/// same engine as every apply (server-side dry-run, the confirmation, then the write with
+/// rollback). Their manifest as it is is never applied by podwiz.
+fn start_manifest_apply(app: &mut App, fx: &mut Vec<Effect>) {
+    let Some(m) = &app.manifest else {
+        return;
+    };
+    let Some(rewrite) = m.current().and_then(|o| o.rewrite.as_ref()) else {
+        app.status = Some((
+            StatusKind::Error,
+            format!(
+                "apply: {}; podwiz applies only its rewrite, nothing was applied",
+                no_rewrite(m)
+            ),
+        ));
+        return;
+    };
+    let mode = rewrite.suggestion.mode;
+    let object = match object_of(rewrite.suggestion.workload.without_server_fields()) {
+        Ok(object) => object,
+        Err(why) => {
+            app.status = Some((StatusKind::Error, format!("apply: {why}")));
+            return;
+        }
+    };
+    let Some(info) = connected(app) else {
+        return;
+    };
+    let hint = rejected_hint(&object);
+    open_apply(app, ApplyPlan::of_objects(info, mode, vec![object]), fx);
+    if let Some(panel) = &mut app.apply {
+        panel.rejected_hint = Some(hint);
+        panel.rewrite = true;
+    }
+}
+
+/// What to do when the server refuses the rewrite of someone's object: a running Pod cannot
+/// change its spec in place, and podwiz never takes over fields another field manager owns.
+fn rejected_hint(object: &crate::scenario::Object) -> String {
+    let ns = object.namespace().unwrap_or("NAMESPACE");
+    match object {
+        crate::scenario::Object::Pod(_) => format!(
+            "A running Pod cannot change its spec in place: delete it first (kubectl delete {} -n {ns}) and apply again, or save (s) the rewrite.",
+            object.reference()
+        ),
+        _ => format!(
+            "Save (s) the rewrite and replace the object with kubectl replace -f FILE (a full replace removes what the rewrite removes), or delete it first (kubectl delete {} -n {ns}) and apply again.",
+            object.reference()
+        ),
+    }
+}
+
+// ---- apply -----------------------------------------------------------------------------------
+
+/// The kube context an apply writes to, once its API server answered; otherwise the status line
+/// says why not (nothing is applied) and `None`.
+fn connected(app: &mut App) -> Option<crate::cluster::context::ContextInfo> {
     let not = |why: String| {
         Some((
             StatusKind::Error,
             format!("apply: {why}; nothing was applied"),
         ))
     };
-    let info = match (&app.cluster, &app.kube) {
-        (ClusterStatus::Connected { .. }, Some(info)) => info.clone(),
+    match (&app.cluster, &app.kube) {
+        (ClusterStatus::Connected { .. }, Some(info)) => return Some(info.clone()),
         (ClusterStatus::NoContext(why), _) => {
             app.status = not(format!(
                 "no kube context ({why}); save the manifests (s) or copy them (c) instead"
             ));
-            return;
         }
         (ClusterStatus::Unreachable { context, reason }, _) => {
             app.status = not(format!(
                 "the API server of context \"{context}\" does not answer ({reason})"
             ));
-            return;
         }
         (ClusterStatus::Loading, _) | (_, None) => {
             app.status = not("the kube context is still being read; try again".into());
-            return;
         }
         (ClusterStatus::Context { context, .. }, _) => {
             app.status = not(format!(
                 "still connecting to the API server of context \"{context}\"; try again"
             ));
-            return;
         }
+    }
+    None
+}
+
+/// `a` in Review: with a connected kube context, open the panel and start the server-side
+/// dry-run (it writes nothing); otherwise say why not and change nothing.
+fn start_apply(app: &mut App, fx: &mut Vec<Effect>) {
+    let Some(bundle) = app.preview.as_ref().map(|p| p.bundle.clone()) else {
+        return;
     };
-    let plan = ApplyPlan::new(info, &preview.bundle);
+    let Some(info) = connected(app) else {
+        return;
+    };
+    open_apply(app, ApplyPlan::new(info, &bundle), fx);
+}
+
+/// Opens the apply panel on `plan` and starts its server-side dry-run.
+fn open_apply(app: &mut App, plan: ApplyPlan, fx: &mut Vec<Effect>) {
     let mut panel = ApplyPanel::new(plan.clone());
     for o in &mut panel.objects {
         o.state = ObjectState::DryRunning;
@@ -616,6 +834,19 @@ fn on_apply_key(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
 
 /// `v` on the apply panel: verify the applied pod, once the apply is done.
 fn start_verify(app: &mut App, fx: &mut Vec<Effect>) {
+    // The rewrite of someone's pod: Podman runs in its engine container, which need not be the
+    // first (a CI agent pod starts with the agent).
+    let engine = app
+        .manifest
+        .as_ref()
+        .and_then(|m| m.current())
+        .and_then(|o| {
+            o.report
+                .containers
+                .iter()
+                .find(|c| c.mode.is_some() && !c.init)
+                .map(|c| c.name.clone())
+        });
     let Some(panel) = &mut app.apply else {
         return;
     };
@@ -630,10 +861,13 @@ fn start_verify(app: &mut App, fx: &mut Vec<Effect>) {
         app.status = Some((StatusKind::Info, "verify: already running".into()));
         return;
     }
-    let Some(target) = VerifyTarget::of(&panel.plan) else {
+    let Some(mut target) = VerifyTarget::of(&panel.plan) else {
         app.status = Some((StatusKind::Error, "verify: the bundle has no Pod".into()));
         return;
     };
+    if let (true, Some(engine)) = (panel.rewrite, engine) {
+        target.container = engine;
+    }
     let opts = VerifyOptions {
         exec_client: None,
         wait: verify::VERIFY_WAIT,
@@ -721,6 +955,37 @@ fn on_apply_done(app: &mut App, result: Result<ApplyReport, String>) -> bool {
     };
     let context = panel.plan.info.context.clone();
     match (panel.phase, result) {
+        // Server-side apply removes only fields its own manager set before: over an object
+        // that exists (created by kubectl, a controller, an earlier tool), the fields the
+        // rewrite drops (`privileged`, a socket volume, SYS_ADMIN) would stay, and the object
+        // would not become the rewrite while the panel said "applied". Refused instead.
+        (ApplyPhase::DryRun, Ok(report))
+            if panel.rewrite && report.objects.iter().any(|o| o.existed) =>
+        {
+            let existing: Vec<String> = report
+                .objects
+                .iter()
+                .filter(|o| o.existed)
+                .map(|o| o.reference.clone())
+                .collect();
+            let error = format!(
+                "{} exists already: server-side apply would keep what the rewrite removes (fields another field manager set), so it would not become the rewrite; nothing was applied",
+                existing.join(", ")
+            );
+            for (o, r) in panel.objects.iter_mut().zip(&report.objects) {
+                o.state = if r.existed {
+                    ObjectState::Rejected(
+                        "exists already: not overwritten with server-side apply".into(),
+                    )
+                } else {
+                    ObjectState::Valid
+                };
+            }
+            panel.phase = ApplyPhase::Rejected;
+            panel.report = Some(report);
+            app.status = Some((StatusKind::Error, error.clone()));
+            panel.error = Some(error);
+        }
         (ApplyPhase::DryRun, Ok(report)) => {
             for (o, r) in panel.objects.iter_mut().zip(&report.objects) {
                 add_warnings(&mut o.warnings, r.warnings.clone());

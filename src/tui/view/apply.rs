@@ -106,7 +106,10 @@ pub fn panel_lines(panel: &ApplyPanel, t: &Theme) -> Vec<Line<'static>> {
                 lines.push(Line::styled(format!("✖ {e}"), t.error));
             }
             lines.push(Line::styled(
-                "Nothing was written; confirming is refused. Pick another mode, or a namespace whose Pod Security level admits this one. n/Esc closes.",
+                match &panel.rejected_hint {
+                    Some(hint) => format!("Nothing was written; confirming is refused. {hint} n/Esc closes."),
+                    None => "Nothing was written; confirming is refused. Pick another mode, or a namespace whose Pod Security level admits this one. n/Esc closes.".to_string(),
+                },
                 t.muted,
             ));
         }

@@ -1,6 +1,7 @@
 //! `view(state) -> frame`: pure, no I/O, nothing waits.
 
 mod apply;
+mod manifest;
 mod overlays;
 mod review;
 mod steps;
@@ -43,7 +44,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
             Screen::Runs => steps::runs(frame, app, body),
             Screen::Way => steps::way(frame, app, body),
             Screen::Options => steps::options(frame, app, body),
-            Screen::Review => review::review(frame, app, body),
+            Screen::Review => match &app.manifest {
+                Some(m) => manifest::review(frame, app, m, body),
+                None => review::review(frame, app, body),
+            },
         },
     }
     if app.save.is_some() {
@@ -78,6 +82,10 @@ fn too_small(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
+    if let Some(m) = &app.manifest {
+        frame.render_widget(Paragraph::new(manifest::header(app, m)), area);
+        return;
+    }
     let t = &app.theme;
     let mut spans = vec![Span::styled(" podwiz ", t.title), Span::raw(" ")];
     for (i, screen) in Screen::ALL.iter().enumerate() {

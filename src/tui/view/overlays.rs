@@ -1,6 +1,7 @@
 //! Screens over the walk: help (from the keymap), compare all modes, the save prompt.
 
-use std::sync::OnceLock;
+use std::collections::BTreeMap;
+use std::sync::{Mutex, OnceLock};
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -10,6 +11,7 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 use super::{block, focus_row};
 use crate::security::assets::assets;
 use crate::security::compare::{self, CompareRow};
+use crate::security::pss::PolicyVersion;
 use crate::tui::keymap;
 use crate::tui::state::App;
 
@@ -48,9 +50,22 @@ pub fn compare_rows() -> &'static [CompareRow] {
     ROWS.get_or_init(compare::rows)
 }
 
+/// [`compare_rows`] judged at Pod Security policy `version` (the Options row), each version
+/// computed once: at most one table per policy version is ever kept.
+pub fn compare_rows_at(version: PolicyVersion) -> &'static [CompareRow] {
+    if version == PolicyVersion::Latest {
+        return compare_rows();
+    }
+    static ROWS: Mutex<BTreeMap<PolicyVersion, &'static [CompareRow]>> =
+        Mutex::new(BTreeMap::new());
+    let mut rows = ROWS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    rows.entry(version)
+        .or_insert_with(|| Box::leak(compare::rows_at(version).into_boxed_slice()))
+}
+
 pub fn compare(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
-    let rows = compare_rows();
+    let rows = compare_rows_at(app.policy_version());
     let headers = compare::headers();
     let cells: Vec<Vec<String>> = rows.iter().map(compare::cells).collect();
     let widths: Vec<usize> = (0..headers.len())
@@ -103,7 +118,14 @@ pub fn compare(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Clear, area);
     let c = &assets().compare;
     frame.render_widget(
-        Paragraph::new(lines).block(block(&format!("{} (m or Esc closes)", c.title), true, t)),
+        Paragraph::new(lines).block(block(
+            &match app.policy_version() {
+                PolicyVersion::Latest => format!("{} (m or Esc closes)", c.title),
+                version => format!("{} at policy {version} (m or Esc closes)", c.title),
+            },
+            true,
+            t,
+        )),
         table,
     );
     let selected = app.compare_cursor.min(rows.len().saturating_sub(1));

@@ -12,19 +12,19 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::block;
 use crate::security::assets::label;
 use crate::security::pss::Level;
-use crate::security::{Report, Scope, Severity, Verification};
+use crate::security::{Finding, Report, Scope, Severity, Verification};
 use crate::tui::state::{App, Doc};
 use crate::tui::theme::Theme;
 use crate::tui::yaml::Token;
 
 /// The gutter's risk column: the most severe finding's symbol, two columns wide.
-fn gutter_mark(doc: &Doc, report: Option<&Report>, i: usize) -> &'static str {
+fn gutter_mark(doc: &Doc, findings: &[Finding], i: usize) -> &'static str {
     let worst = doc
         .risks
         .get(i)
         .into_iter()
         .flatten()
-        .filter_map(|&f| report.and_then(|r| r.findings.get(f)))
+        .filter_map(|&f| findings.get(f))
         .map(|f| f.severity)
         .min();
     match worst.map(Severity::symbol) {
@@ -51,10 +51,11 @@ fn token_style(t: &Theme, token: Token) -> Style {
 }
 
 /// Lines `scroll..scroll+height` of a document with the gutter: `▶` on the cursor line, the
-/// severity symbol of the worst finding on lines that carry one. Borrows the document's text.
+/// severity symbol of the worst of `findings` (indexed by `doc.risks`) on lines that carry one.
+/// Borrows the document's text.
 pub fn yaml_lines<'a>(
     doc: &'a Doc,
-    report: Option<&Report>,
+    findings: &[Finding],
     t: &Theme,
     cursor: Option<usize>,
     scroll: usize,
@@ -69,7 +70,7 @@ pub fn yaml_lines<'a>(
             let pieces = &doc.lines[i];
             let mut spans = Vec::with_capacity(pieces.len() + 3);
             spans.push(Span::styled(if is_cursor { "▶" } else { " " }, t.accent));
-            spans.push(Span::styled(gutter_mark(doc, report, i), t.gutter_risk));
+            spans.push(Span::styled(gutter_mark(doc, findings, i), t.gutter_risk));
             spans.push(Span::raw(" "));
             for (token, range) in pieces {
                 let style = text_style.unwrap_or_else(|| token_style(t, *token));
@@ -103,7 +104,7 @@ pub fn badge(level: Level) -> &'static str {
     }
 }
 
-fn severity_style(t: &Theme, s: Severity) -> Style {
+pub fn severity_style(t: &Theme, s: Severity) -> Style {
     match s {
         Severity::Critical | Severity::High => t.error,
         Severity::Medium => t.warning,
@@ -112,7 +113,7 @@ fn severity_style(t: &Theme, s: Severity) -> Style {
 }
 
 /// Symbol and word, so severity never relies on colour: `!! critical`.
-fn severity_label(s: Severity) -> &'static str {
+pub fn severity_label(s: Severity) -> &'static str {
     match s {
         Severity::Critical => "!! critical ",
         Severity::High => "!  high     ",
@@ -166,7 +167,7 @@ pub fn review(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(
         Paragraph::new(yaml_lines(
             doc,
-            Some(sec),
+            &sec.findings,
             t,
             Some(app.line),
             app.scroll,

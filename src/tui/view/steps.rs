@@ -12,6 +12,7 @@ use super::{
 };
 use crate::scenario::{Mode, Options, UsernsShape};
 use crate::security;
+use crate::security::pss::PolicyVersion;
 use crate::tui::state::{App, Field, Runs, Way};
 
 /// The fewest rows (borders included) worth showing the live Pod preview in.
@@ -79,7 +80,9 @@ fn choice_list(
 ) {
     let t = &app.theme;
     let [left, right] = split(area);
-    let mut lines = vec![Line::styled(question.to_string(), t.accent), Line::raw("")];
+    let mut lines = vec![Line::styled(question.to_string(), t.accent)];
+    lines.extend(policy_note(app));
+    lines.push(Line::raw(""));
     let width = usize::from(inner_width(left));
     for (i, item) in items.iter().enumerate() {
         let (style, marker) = focus_row(t, i == cursor);
@@ -118,7 +121,19 @@ fn price_of(app: &App, mode: Mode, runs: Runs) -> Option<security::Price> {
     };
     crate::scenario::build(mode, &options)
         .ok()
-        .map(|bundle| security::price(&bundle))
+        .map(|bundle| security::price_at(&bundle, app.policy_version()))
+}
+
+/// Under the question of steps 2 and 3: the policy version the badges are judged at, when the
+/// Options row set one other than latest (at latest, nothing: the badges say it all).
+fn policy_note(app: &App) -> Option<Line<'static>> {
+    let version = app.policy_version();
+    (version != PolicyVersion::Latest).then(|| {
+        Line::styled(
+            format!("Levels at Pod Security policy {version} (set in Options)"),
+            app.theme.muted,
+        )
+    })
 }
 
 /// `[ BASELINE ] · root on the node: no`, the level as a word (never colour alone).
@@ -244,6 +259,8 @@ fn value_spans(app: &App, field: Field, room: usize) -> Vec<Span<'static>> {
                 Field::Name => resolved.map(|r| r.name).unwrap_or_default(),
                 Field::Namespace => "none".into(),
                 Field::Image => crate::scenario::options::DEFAULT_IMAGE.into(),
+                Field::ApparmorProfile => crate::scenario::Apparmor::DEFAULT_PROFILE.into(),
+                Field::Schedule => crate::scenario::options::DEFAULT_SCHEDULE.into(),
                 _ => "(required)".into(),
             };
             let full = format!("default: {default}");
@@ -273,10 +290,18 @@ fn value_spans(app: &App, field: Field, room: usize) -> Vec<Span<'static>> {
         }),
         Field::Fuse => r.fuse.map(|v| v.to_string()),
         Field::Selinux => r.selinux.map(|v| v.to_string()),
+        Field::Apparmor => r.apparmor.map(|v| {
+            v.to_string()
+                .split(':')
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        }),
         Field::Userns => r.userns.map(|v| v.to_string()),
         Field::UsernsShape => r.userns_shape.map(|v| v.to_string()),
         Field::Platform => Some(r.platform.to_string()),
         Field::Kind => Some(r.kind.to_string()),
+        Field::PolicyVersion => Some(PolicyVersion::Latest.to_string()),
         _ => None,
     });
     match choice {
@@ -302,22 +327,31 @@ pub fn options(frame: &mut Frame, app: &App, area: Rect) {
     let [left, right] = split(area);
     let fields = app.fields();
     let focused = app.focused_field();
-    let mut lines = vec![
-        Line::from(vec![
-            Span::styled("Mode ", t.muted),
-            Span::styled(app.mode.id(), t.accent),
-        ]),
-        Line::raw(""),
+    // The mode and its live price: the level of the pod the current choices build (at the
+    // policy version row's version), as a word, so a choice that changes it shows at once.
+    let mut head = vec![
+        Span::styled("Mode ", t.muted),
+        Span::styled(app.mode.id(), t.accent),
     ];
+    if let Some(p) = &app.preview {
+        let level = p.security.pss.level;
+        head.push(Span::raw(" "));
+        head.push(Span::styled(badge(level), level_style(t, level)));
+    }
     // Marker, label and a space come before the value; the error mark (2) after it.
     let room = usize::from(inner_width(left)).saturating_sub(2 + 16 + 1);
+    // The rows, each with whether it is the focused one; `None` marks a spacer line.
+    let mut rows: Vec<(Option<Line>, bool)> = Vec::new();
     for f in &fields {
         let is_focus = *f == focused;
         let (style, marker) = focus_row(t, is_focus);
         let has_error = app.error.as_ref().is_some_and(|(ef, _)| ef == f);
         if *f == Field::Continue {
-            lines.push(Line::raw(""));
-            lines.push(Line::styled(format!("{marker}▷ {}", f.label()), style));
+            rows.push((None, false));
+            rows.push((
+                Some(Line::styled(format!("{marker}▷ {}", f.label()), style)),
+                is_focus,
+            ));
             continue;
         }
         let mut spans = vec![
@@ -333,16 +367,51 @@ pub fn options(frame: &mut Frame, app: &App, area: Rect) {
         if has_error {
             spans.push(Span::styled(" ✖", t.error));
         }
-        lines.push(Line::from(spans));
+        rows.push((Some(Line::from(spans)), is_focus));
     }
-    let form_h = (lines.len() as u16 + 2).min(left.height);
+    // The error gets the rows its message needs (its top rule included), the form the rest.
+    let error_lines = app.error.as_ref().map(|(_, message)| {
+        wrap::wrap(&format!("✖ {message}"), usize::from(left.width), "", "").len() as u16 + 1
+    });
+    let form_room = left
+        .height
+        .saturating_sub(error_lines.unwrap_or(0))
+        .max(left.height.min(8));
+    // Inside the borders: the mode line, a spacer, the rows. When they do not fit, the spacers
+    // go first, then the rows scroll so the focused one stays in view (the mode line stays).
+    let inner = usize::from(form_room.saturating_sub(2));
+    let spacer = rows.len() + 2 <= inner;
+    if !spacer {
+        rows.retain(|(line, _)| line.is_some());
+    }
+    let focus_at = rows.iter().position(|(_, focus)| *focus).unwrap_or(0);
+    let room_for_rows = inner.saturating_sub(1 + usize::from(spacer)).max(1);
+    let first = (focus_at + 1).saturating_sub(room_for_rows);
+    let last = (first + room_for_rows).min(rows.len());
+    let mut lines = vec![Line::from(head)];
+    if spacer {
+        lines.push(Line::raw(""));
+    }
+    lines.extend(
+        rows[first..last]
+            .iter()
+            .map(|(line, _)| line.clone().unwrap_or_else(|| Line::raw(""))),
+    );
+    let form_h = (lines.len() as u16 + 2).min(form_room);
     let [form, err] =
         Layout::vertical([Constraint::Length(form_h), Constraint::Min(0)]).areas(left);
+    let mut form_block = block("4 Options", true, t);
+    let more = match (first > 0, last < rows.len()) {
+        (true, true) => Some(" ↑↓ more rows "),
+        (true, false) => Some(" ↑ more rows "),
+        (false, true) => Some(" ↓ more rows "),
+        (false, false) => None,
+    };
+    if let Some(more) = more {
+        form_block = form_block.title_bottom(Span::styled(more, t.muted));
+    }
     // Rows are cut, not wrapped, so each stays on one line; the error below wraps.
-    frame.render_widget(
-        Paragraph::new(lines).block(block("4 Options", true, t)),
-        form,
-    );
+    frame.render_widget(Paragraph::new(lines).block(form_block), form);
     if let Some((_, message)) = &app.error {
         frame.render_widget(
             Paragraph::new(Line::styled(format!("✖ {message}"), t.error))
@@ -389,7 +458,9 @@ pub fn options(frame: &mut Frame, app: &App, area: Rect) {
     let lines = match pod {
         Some(doc) => super::review::yaml_lines(
             doc,
-            app.preview.as_ref().map(|p| &p.security),
+            app.preview
+                .as_ref()
+                .map_or(&[][..], |p| &p.security.findings),
             &app.theme,
             None,
             0,
