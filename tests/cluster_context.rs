@@ -139,6 +139,82 @@ fn malformed_kubeconfig_names_file_and_position() {
     assert!(msg.contains(" at line 3"), "{msg}");
 }
 
+/// Kubeconfigs are untrusted input: an endless device, an oversized file and an alias bomb end
+/// in a one-line error naming the file, in bounded memory (16 MiB read at most; serde-saphyr's
+/// parse budget caps alias expansion).
+#[test]
+fn oversized_endless_and_alias_bomb_kubeconfigs_are_refused() {
+    let msg = load_err(
+        &fx::args(std::path::Path::new("/dev/zero"), None),
+        None,
+        None,
+    );
+    assert_eq!(
+        msg,
+        "cannot read kubeconfig /dev/zero: larger than 16 MiB: not a kubeconfig (podwiz reads at most that much)"
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let big = dir.path().join("big.yaml");
+    let file = std::fs::File::create(&big).expect("create");
+    // Sparse: 17 MiB of apparent size, no disk used.
+    file.set_len(17 << 20).expect("set_len");
+    let msg = load_err(&fx::args(&big, None), None, None);
+    assert!(
+        msg.starts_with(&format!(
+            "cannot read kubeconfig {}: larger than 16 MiB",
+            big.display()
+        )),
+        "{msg}"
+    );
+
+    let bomb = dir.path().join("bomb.yaml");
+    let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
+    let mut prev = 'a';
+    for level in 'b'..='l' {
+        let refs = vec![format!("*{prev}"); 9].join(", ");
+        text.push_str(&format!("{level}: &{level} [{refs}]\n"));
+        prev = level;
+    }
+    text.push_str("apiVersion: v1\nkind: Config\n");
+    std::fs::write(&bomb, text).expect("write");
+    let started = Instant::now();
+    let msg = load_err(&fx::args(&bomb, None), None, None);
+    assert!(
+        msg.starts_with(&format!("malformed kubeconfig {} at line ", bomb.display()))
+            && msg.contains("budget"),
+        "{msg}"
+    );
+    // Not a timing assertion on speed, a bound on a hang: 10^12 nodes would never finish.
+    assert!(started.elapsed() < Duration::from_secs(60));
+}
+
+/// A kubeconfig read from a pipe (`--kubeconfig <(...)`) is read like a file.
+#[test]
+fn kubeconfig_from_a_pipe_is_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("kubeconfig.fifo");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(status.success());
+    let writer_path = fifo.clone();
+    let writer = std::thread::spawn(move || {
+        std::fs::write(
+            writer_path,
+            "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: k\n  cluster: {server: 'https://127.0.0.1:1'}\ncontexts:\n- name: c\n  context: {cluster: k, user: u, namespace: piped}\nusers:\n- name: u\n  user: {token: abc}\n",
+        )
+    });
+    let (info, _) = context::load_with_env(&fx::args(&fifo, None), None, None, None)
+        .expect("load kubeconfig from a fifo");
+    writer.join().expect("writer thread").expect("write fifo");
+    assert_eq!(
+        (info.context.as_str(), info.namespace.as_str()),
+        ("c", "piped")
+    );
+}
+
 #[test]
 fn no_current_context_lists_known_contexts() {
     let dir = tempfile::tempdir().expect("tempdir");

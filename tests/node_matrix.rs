@@ -190,6 +190,22 @@ fn controls() -> Vec<Control> {
             mode: Mode::RootlessNoPriv,
             variant: "default",
             options: &[],
+            control: "with drop ALL, add SETUID/SETGID, runAsNonRoot",
+            edit: |pod| {
+                let sc = &mut container(pod)["securityContext"];
+                sc["capabilities"] =
+                    serde_json::json!({"drop": ["ALL"], "add": ["SETUID", "SETGID"]});
+                sc["runAsNonRoot"] = Value::Bool(true);
+            },
+            // A tighter setting tried: rootless Podman needs only newuidmap/newgidmap's file
+            // capabilities (SETUID, SETGID in the bounding set); inside its own user namespace it
+            // has every capability.
+            expect: Expect::Observe,
+        },
+        Control {
+            mode: Mode::RootlessNoPriv,
+            variant: "default",
+            options: &[],
             control: "with seccomp RuntimeDefault",
             edit: |pod| set_seccomp_runtime_default(pod),
             expect: Expect::Observe,

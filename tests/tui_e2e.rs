@@ -577,4 +577,33 @@ fn a_manifest_opens_on_review_and_its_rewrite_and_diff_are_copied() {
     );
     assert_eq!(screen.matches("PODWIZ-EXIT=2").count(), 2, "{screen}");
     assert!(screen.contains("STTY=icanon"), "raw mode left:\n{screen}");
+
+    // `-f -`: the manifest from a pipe; keys still come from the terminal.
+    let piped = Tmux::start(
+        "manifest-stdin",
+        &format!(
+            "cat {SCC_FIXTURE} | env KUBECONFIG=/nonexistent/podwiz-e2e {BIN} -f -; echo PODWIZ-EXIT=$?; sleep 600"
+        ),
+        120,
+        40,
+    );
+    piped.wait_for("· from standard input");
+    piped.keys(&["Tab"]);
+    piped.wait_for("[Safer rewrite (userns)]");
+    piped.keys(&["q"]);
+    piped.wait_for("PODWIZ-EXIT=0");
+
+    // A live object without a kube context: the page says why it could not be read.
+    let live = Tmux::start(
+        "manifest-nocontext",
+        &format!(
+            "env KUBECONFIG=/nonexistent/podwiz-e2e {BIN} deploy/ci-agent; echo PODWIZ-EXIT=$?; sleep 600"
+        ),
+        120,
+        40,
+    );
+    let screen = live.wait_for("deploy/ci-agent could not be read");
+    assert!(screen.contains("/nonexistent/podwiz-e2e"), "{screen}");
+    live.keys(&["q"]);
+    live.wait_for("PODWIZ-EXIT=0");
 }

@@ -326,8 +326,9 @@ async fn the_live_form_reads_the_pod_and_an_in_place_rewrite_is_refused_by_the_d
     assert!(capabilities_added(&on_server).contains(&"SYS_ADMIN".to_string()));
 }
 
-/// `podwiz pod/NAME -n NS` in a real terminal: the first frame is the loading page, the object
-/// arrives from the server, q quits with exit 0.
+/// `podwiz po/NAME -n NS` in a real terminal, through a proxy that delays every byte by 1 s
+/// each way: the first frame is the loading page (it does not wait for the server), the object
+/// arrives from the server later, q quits with exit 0.
 #[test]
 fn podwiz_type_name_opens_the_live_object_in_a_terminal() {
     if Command::new("tmux").arg("-V").output().is_err() {
@@ -351,7 +352,7 @@ fn podwiz_type_name_opens_the_live_object_in_a_terminal() {
     let command = format!(
         "env -u SSH_CONNECTION -u SSH_TTY -u DISPLAY {} po/image-builder -n {ns} --kubeconfig {}; echo PODWIZ-EXIT=$?; sleep 600",
         env!("CARGO_BIN_EXE_podwiz"),
-        cp::admin_kubeconfig_path().display()
+        support::delay_proxy::delayed_admin_kubeconfig(Duration::from_secs(1)).display()
     );
     tmux(&[
         "-f",
@@ -367,7 +368,7 @@ fn podwiz_type_name_opens_the_live_object_in_a_terminal() {
         &command,
     ]);
     let wait_for = |needle: &str| {
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let screen = tmux(&["capture-pane", "-p", "-t", "live:0.0"]);
             if screen.contains(needle) {
@@ -380,7 +381,17 @@ fn podwiz_type_name_opens_the_live_object_in_a_terminal() {
             std::thread::sleep(Duration::from_millis(100));
         }
     };
+    let started = Instant::now();
+    let screen = wait_for("Reading po/image-builder from the cluster");
+    let first_frame = started.elapsed();
+    assert!(!screen.contains("[Yours]"), "{screen}");
     let screen = wait_for("[Yours]");
+    // Every round trip takes 2 s here: the object came after the first frame, not with it.
+    assert!(
+        started.elapsed() > first_frame + Duration::from_secs(2),
+        "first frame after {first_frame:?}, the object after {:?}",
+        started.elapsed()
+    );
     assert!(
         screen.contains(&format!("[Review] pod/image-builder (namespace {ns})")),
         "{screen}"

@@ -287,11 +287,12 @@ fn join_paths(paths: &[PathBuf]) -> String {
 }
 
 fn read_file(path: &Path) -> Result<Kubeconfig, ClusterError> {
-    Kubeconfig::read_from(path).map_err(|e| match e {
-        KubeconfigError::ReadConfig(io, _) => ClusterError::ReadKubeconfig {
-            path: path.display().to_string(),
-            reason: io.to_string(),
-        },
+    let read_error = |reason: String| ClusterError::ReadKubeconfig {
+        path: path.display().to_string(),
+        reason,
+    };
+    let bytes = read_bounded(path).map_err(read_error)?;
+    parse_kubeconfig(&bytes, path.parent()).map_err(|e| match e {
         KubeconfigError::Parse(err) => {
             let location = err.location();
             let reason = err.without_snippet().to_string();
@@ -302,11 +303,101 @@ fn read_file(path: &Path) -> Result<Kubeconfig, ClusterError> {
                 reason: redact(&strip_location(&reason)),
             }
         }
+        KubeconfigError::ReadConfig(io, _) => read_error(io.to_string()),
         other => ClusterError::InvalidKubeconfig {
             sources: path.display().to_string(),
             reason: kube_reason(&other),
         },
     })
+}
+
+/// Largest kubeconfig podwiz reads, in bytes (16 MiB, the manifest reader's limit). Real ones
+/// are a few KiB to a few hundred KiB; the bound keeps `KUBECONFIG=/dev/zero` or a runaway file
+/// from taking the machine's memory (kube's own reader has no limit).
+pub const KUBECONFIG_LIMIT: u64 = 16 << 20;
+
+/// Reads at most [`KUBECONFIG_LIMIT`] bytes of a file, a pipe (`KUBECONFIG=<(...)`) or a device.
+fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    file.take(KUBECONFIG_LIMIT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > KUBECONFIG_LIMIT {
+        return Err(format!(
+            "larger than {} MiB: not a kubeconfig (podwiz reads at most that much)",
+            KUBECONFIG_LIMIT >> 20
+        ));
+    }
+    Ok(bytes)
+}
+
+/// A kubeconfig from its bytes, as `kube::config::Kubeconfig::read_from` reads a file: UTF-8
+/// or UTF-16 with a byte-order mark, several YAML documents merged first-wins, and relative
+/// file references (certificate-authority, client-certificate, client-key, tokenFile, an exec
+/// command with a path separator: client-go's `GetAuthInfoFileReferences`) made absolute to
+/// `dir`, the kubeconfig's own folder. Pure, bounded by serde-saphyr's parse budget (alias
+/// expansion, nodes, depth); fuzzed (fuzz/fuzz_targets/read_kubeconfig.rs).
+///
+/// # Errors
+/// `KubeconfigError::ReadConfig` for text that is neither UTF-8 nor UTF-16, `Parse` for bad
+/// YAML or fields of the wrong type.
+pub fn parse_kubeconfig(bytes: &[u8], dir: Option<&Path>) -> Result<Kubeconfig, KubeconfigError> {
+    let text = decode_text(bytes).map_err(|e| {
+        KubeconfigError::ReadConfig(e, dir.map(Path::to_path_buf).unwrap_or_default())
+    })?;
+    let mut kc = Kubeconfig::from_yaml(&text)?;
+    if let Some(dir) = dir {
+        for cluster in kc.clusters.iter_mut().filter_map(|c| c.cluster.as_mut()) {
+            absolute(dir, &mut cluster.certificate_authority);
+        }
+        for user in kc
+            .auth_infos
+            .iter_mut()
+            .filter_map(|u| u.auth_info.as_mut())
+        {
+            absolute(dir, &mut user.client_certificate);
+            absolute(dir, &mut user.client_key);
+            absolute(dir, &mut user.token_file);
+            if let Some(exec) = &mut user.exec
+                && exec
+                    .command
+                    .as_deref()
+                    .is_some_and(|c| c.contains(std::path::MAIN_SEPARATOR))
+            {
+                absolute(dir, &mut exec.command);
+            }
+        }
+    }
+    Ok(kc)
+}
+
+fn absolute(dir: &Path, file: &mut Option<String>) {
+    if let Some(path) = file.as_deref()
+        && Path::new(path).is_relative()
+        && let Some(joined) = dir.join(path).to_str()
+    {
+        *file = Some(joined.to_string());
+    }
+}
+
+/// UTF-8, or UTF-16 LE/BE after a byte-order mark (Windows editors write those).
+fn decode_text(bytes: &[u8]) -> std::io::Result<String> {
+    let invalid =
+        |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string());
+    let utf16 = |rest: &[u8], from: fn([u8; 2]) -> u16| {
+        let units: Vec<u16> = rest
+            .chunks(2)
+            .map(|c| from([c[0], c.get(1).copied().unwrap_or(0)]))
+            .collect();
+        String::from_utf16(&units).map_err(|_| invalid("invalid UTF-16"))
+    };
+    match bytes {
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes),
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes),
+        _ => String::from_utf8(bytes.to_vec()).map_err(|_| invalid("not UTF-8 text")),
+    }
 }
 
 /// serde-saphyr appends or prefixes the position; we print it ourselves.
@@ -516,6 +607,55 @@ fn select(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_kubeconfig_resolves_relative_references_like_kube() {
+        let text = "apiVersion: v1\nkind: Config\nclusters:\n- name: k\n  cluster: {server: 'https://h', certificate-authority: ca.crt}\nusers:\n- name: u\n  user:\n    client-certificate: certs/u.crt\n    client-key: /abs/u.key\n    tokenFile: token\n    exec: {command: ./bin/cred, apiVersion: client.authentication.k8s.io/v1}\n- name: v\n  user:\n    exec: {command: aws, apiVersion: client.authentication.k8s.io/v1}\n";
+        let kc = parse_kubeconfig(text.as_bytes(), Some(Path::new("/home/me/.kube")))
+            .expect("kubeconfig");
+        let cluster = kc.clusters[0].cluster.as_ref().expect("cluster");
+        assert_eq!(
+            cluster.certificate_authority.as_deref(),
+            Some("/home/me/.kube/ca.crt")
+        );
+        let user = kc.auth_infos[0].auth_info.as_ref().expect("user");
+        assert_eq!(
+            user.client_certificate.as_deref(),
+            Some("/home/me/.kube/certs/u.crt")
+        );
+        assert_eq!(user.client_key.as_deref(), Some("/abs/u.key"));
+        assert_eq!(user.token_file.as_deref(), Some("/home/me/.kube/token"));
+        let exec = user.exec.as_ref().and_then(|e| e.command.as_deref());
+        assert_eq!(exec, Some("/home/me/.kube/./bin/cred"));
+        // A bare command is looked up in PATH, as client-go does.
+        let bare = kc.auth_infos[1]
+            .auth_info
+            .as_ref()
+            .and_then(|u| u.exec.as_ref());
+        assert_eq!(bare.and_then(|e| e.command.as_deref()), Some("aws"));
+        // The same file through kube's own reader gives the same kubeconfig.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("config");
+        std::fs::write(&path, text).expect("write");
+        let theirs = Kubeconfig::read_from(&path).expect("kube reads it");
+        let ours = parse_kubeconfig(text.as_bytes(), Some(dir.path())).expect("we read it");
+        assert_eq!(format!("{ours:?}"), format!("{theirs:?}"));
+    }
+
+    #[test]
+    fn parse_kubeconfig_reads_utf16_and_refuses_binary() {
+        let text = "apiVersion: v1\nkind: Config\ncurrent-context: c\n";
+        let mut le = vec![0xFF, 0xFE];
+        le.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let mut be = vec![0xFE, 0xFF];
+        be.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+        for bytes in [le, be] {
+            let kc = parse_kubeconfig(&bytes, None).expect("utf-16 kubeconfig");
+            assert_eq!(kc.current_context.as_deref(), Some("c"));
+        }
+        let err = parse_kubeconfig(&[0x80, 0x00, 0xC3], None).expect_err("binary");
+        assert!(matches!(err, KubeconfigError::ReadConfig(..)), "{err}");
+    }
 
     #[test]
     fn redacts_long_quoted_values() {

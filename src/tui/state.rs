@@ -774,6 +774,8 @@ impl App {
     pub fn for_manifest(theme: Theme, review: ManifestReview) -> App {
         let mut app = App::new(theme);
         app.screen = Screen::Review;
+        // The compare overlay judges the modes at the version the manifest was judged at.
+        app.form.policy_version = Some(review.version);
         app.manifest = Some(review);
         app
     }

@@ -38,7 +38,11 @@ pub fn header(app: &App, m: &ManifestReview) -> Line<'static> {
                     " · object {}/{} · from {}",
                     m.object + 1,
                     m.objects.len(),
-                    m.source
+                    if m.source == "-" {
+                        "standard input"
+                    } else {
+                        m.source.as_str()
+                    }
                 ),
                 t.muted,
             ));
