@@ -638,3 +638,23 @@ fn an_oversized_token_file_is_a_load_error() {
     );
     assert!(!text.contains('\n'));
 }
+
+/// `interactiveMode: Always` without a terminal to prompt on (the wizard forbids prompting;
+/// here stdin may be anything, so the wizard's switch is used): one line, the plugin not run.
+#[tokio::test]
+async fn an_always_interactive_plugin_without_a_terminal_is_refused() {
+    podwiz::cluster::credentials::forbid_interactive();
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        &dir.path().join("cred.json"),
+        &credential(V1, Some("t"), None, None),
+    );
+    plugin(dir.path());
+    let text = failure(dir.path(), &exec_user(V1, Some("Always"), "")).await;
+    assert!(
+        text.contains("interactiveMode is Always, but there is no terminal")
+            && text.contains("plugin.sh"),
+        "{text}"
+    );
+    assert_eq!(runs(dir.path()), 0, "the plugin did not run");
+}

@@ -243,7 +243,9 @@ impl ExecPlugin {
 
     /// Runs the plugin once; its credential and when it expires.
     async fn run(&self) -> Result<(Fetched, Option<SystemTime>), String> {
-        let interactive = self.interactive()?;
+        let interactive = self
+            .interactive()
+            .map_err(|e| format!("exec plugin \"{}\": {e}", self.command_line()))?;
         let mut spec = serde_json::json!({ "interactive": interactive });
         if let Some(cluster) = &self.cluster {
             spec["cluster"] = cluster.clone();
