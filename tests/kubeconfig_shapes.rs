@@ -6,6 +6,9 @@
 //! KUBECONFIG files, `tls-server-name`; and bad values, each a one-line error naming the file,
 //! the user or cluster, and the field.
 //!
+//! Exec plugins in depth (client certificates from a plugin, expiry, 401, failures) and
+//! `tokenFile` rotation: tests/exec_credentials.rs; read timeouts: tests/read_timeout.rs.
+//!
 //! Who the server thinks we are is asked with a SelfSubjectReview: it needs an authenticated
 //! user (unlike `/version`), so a connection that "works" anonymously cannot pass.
 //!

@@ -89,10 +89,20 @@ async fn openshift_bundle_into_a_new_namespace_is_five_waves_on_one_connection()
     assert_eq!(conn.trace.dials(), 1, "one connection");
     let waves = waves(&conn);
     let shape: Vec<usize> = waves.iter().map(Vec::len).collect();
-    // 1: GET + dry-run PATCH of all five, and the dry-run of the pod the DaemonSet creates;
-    // 2: Namespace; 3: dry-run of the three objects inside it; 4: ServiceAccount, RoleBinding,
-    // DaemonSet; 5: the Pod.
-    assert_eq!(shape, vec![11, 1, 3, 3, 1], "{waves:#?}");
+    // 1: GET + dry-run PATCH of all five, the dry-run of the pod the DaemonSet creates, and
+    // the server's version (the Pod Security prediction; the Namespace's labels come from its
+    // own GET); 2: Namespace; 3: dry-run of the three objects inside it; 4: ServiceAccount,
+    // RoleBinding, DaemonSet; 5: the Pod.
+    assert_eq!(shape, vec![12, 1, 3, 3, 1], "{waves:#?}");
+    assert!(waves[0].contains(&"GET /version".to_string()), "{waves:#?}");
+    assert_eq!(
+        waves[0]
+            .iter()
+            .filter(|r| **r == format!("GET /api/v1/namespaces/{ns}"))
+            .count(),
+        1,
+        "the namespace is read once: {waves:#?}"
+    );
     assert!(
         waves[0].contains(&"POST /api/v1/namespaces/kube-system/pods".to_string()),
         "{waves:#?}"
@@ -134,8 +144,15 @@ async fn one_pod_into_an_existing_namespace_is_two_waves() {
     assert_eq!(conn.trace.dials(), 1, "one connection");
     let waves = waves(&conn);
     let shape: Vec<usize> = waves.iter().map(Vec::len).collect();
-    // 1: GET (did it exist?) + dry-run; 2: the write. 2 + 2 = 4 round trips (target 5).
-    assert_eq!(shape, vec![2, 1], "{waves:#?}");
+    // 1: GET (did it exist?) + dry-run, and the server's version and the namespace's labels
+    // for the Pod Security prediction; 2: the write. 2 + 2 = 4 round trips (target 5).
+    assert_eq!(shape, vec![4, 1], "{waves:#?}");
+    for needle in [
+        "GET /version".to_string(),
+        format!("GET /api/v1/namespaces/{ns}"),
+    ] {
+        assert!(waves[0].contains(&needle), "{needle}: {waves:#?}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -193,7 +210,13 @@ fn the_cli_sends_no_probe_request() {
         .copied()
         .collect();
     assert_eq!(waves.len(), 2, "{stderr}");
-    assert!(!stderr.contains("GET /version"), "{stderr}");
+    // No probe: `/version` is read once, beside the first wave's other requests (for the Pod
+    // Security prediction), not before them.
+    assert_eq!(stderr.matches("GET /version").count(), 1, "{stderr}");
+    assert!(
+        waves[0].contains("GET /version") && waves[0].contains("dryRun=All"),
+        "{stderr}"
+    );
 }
 
 /// For scripts/bench-round-trips.sh: starts the control plane and a delay proxy in front of it

@@ -294,6 +294,14 @@ async fn a_baseline_namespace_rejects_rootful_priv_and_confirming_is_refused() {
         "{text}"
     );
     assert!(text.contains("confirming is refused"), "{text}");
+    // The prediction at the namespace's policy version (latest: the server's), before the
+    // server's verdict.
+    assert!(
+        text.contains(&format!(
+            "Pod Security: pod/{pod} is privileged at policy v1."
+        )) && text.contains("enforces baseline: rejected"),
+        "{text}"
+    );
     assert_eq!(d.key(KeyCode::Esc), 0);
     assert!(d.app.apply.is_none());
 }

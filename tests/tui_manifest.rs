@@ -372,6 +372,11 @@ fn a_live_object_loads_without_blocking_and_keys_wait_for_it() {
     let m = app.manifest.as_ref().expect("review");
     assert_eq!(m.load, Load::Ready);
     assert_eq!(m.version, PolicyVersion::V(33));
+    assert_eq!(
+        app.policy_version(),
+        PolicyVersion::V(33),
+        "compare judges there too"
+    );
     let screen = text(&mut app, 120, 40);
     assert!(screen.contains("[ PRIVILEGED ] policy v1.33"), "{screen}");
 }
@@ -542,4 +547,50 @@ fn s_writes_through_the_one_file_writer() {
         matches!(outcome, podwiz::tui::SaveOutcome::NotEmpty { .. }),
         "{outcome:?}"
     );
+}
+
+#[test]
+fn v_after_applying_a_rewrite_verifies_in_the_engine_container() {
+    use podwiz::cluster::apply::{ApplyReport, ObjectResult, Outcome};
+    use podwiz::tui::state::ApplyPhase;
+    // The CI agent pod: the agent container comes first, Podman runs in the second.
+    let mut app = app_of(review_of("ci-agent.yaml", CI_AGENT));
+    connect(&mut app);
+    assert_eq!(press(&mut app, KeyCode::Char('a')).len(), 1);
+    let report = |dry_run, outcome| ApplyReport {
+        dry_run,
+        objects: vec![ObjectResult {
+            reference: "pod/ci-agent-x7k2p".into(),
+            namespace: Some("default".into()),
+            existed: false,
+            warnings: Vec::new(),
+            outcome,
+        }],
+        pod: None,
+        usage: Vec::new(),
+    };
+    update(
+        &mut app,
+        Msg::ApplyDone(Ok(report(true, Outcome::Validated))),
+    );
+    assert_eq!(
+        app.apply.as_ref().map(|p| p.phase),
+        Some(ApplyPhase::Confirm)
+    );
+    assert_eq!(press(&mut app, KeyCode::Char('y')).len(), 1);
+    update(
+        &mut app,
+        Msg::ApplyDone(Ok(report(false, Outcome::Created))),
+    );
+    assert_eq!(
+        app.apply.as_ref().map(|p| p.phase),
+        Some(ApplyPhase::Applied)
+    );
+    let effects = press(&mut app, KeyCode::Char('v'));
+    let [Effect::Verify { target, .. }] = effects.as_slice() else {
+        panic!("expected a verification, got {effects:?}");
+    };
+    assert_eq!(target.pod, "ci-agent-x7k2p");
+    assert_eq!(target.container, "podman");
+    assert_eq!(target.namespace, "default");
 }

@@ -177,13 +177,22 @@ fn apparmor_notes(facts: &ClusterFacts) -> Vec<String> {
 /// `enforce-version` label; for `latest` (or no label), the server's own minor version, as
 /// pod-security-admission resolves `latest`. `Latest` when neither is known.
 pub fn policy_version(facts: &ClusterFacts) -> PolicyVersion {
-    let labelled = facts.namespace.enforce().map(|(_, v)| v);
-    match labelled {
-        Some(PolicyVersion::V(minor)) => PolicyVersion::V(minor),
-        _ => match &facts.server_version {
-            Some(v) if v.major == 1 => PolicyVersion::V(v.minor),
-            _ => PolicyVersion::Latest,
-        },
+    policy_version_of(&facts.namespace, facts.server_version.as_ref())
+}
+
+/// [`policy_version`] of a namespace on a server. A label newer than the server counts as the
+/// server's version: pod-security-admission judges a version it does not know with its newest
+/// checks.
+pub fn policy_version_of(
+    namespace: &super::doctor::NamespaceFacts,
+    server: Option<&super::doctor::ServerVersion>,
+) -> PolicyVersion {
+    let server_minor = server.filter(|v| v.major == 1).map(|v| v.minor);
+    match (namespace.enforce().map(|(_, v)| v), server_minor) {
+        (Some(PolicyVersion::V(minor)), Some(newest)) => PolicyVersion::V(minor.min(newest)),
+        (Some(PolicyVersion::V(minor)), None) => PolicyVersion::V(minor),
+        (_, Some(newest)) => PolicyVersion::V(newest),
+        (_, None) => PolicyVersion::Latest,
     }
 }
 

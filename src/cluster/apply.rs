@@ -39,8 +39,10 @@ use kube::client::Body;
 use serde::Serialize;
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::admission::PodSecurityCheck;
 use super::client::Connection;
 use super::context::ContextInfo;
+use super::doctor::ServerVersion;
 use super::error::one_line;
 use super::warnings::parse_warning_header;
 use crate::scenario::workload::{self, NAME_LABEL};
@@ -300,6 +302,12 @@ pub enum ApplyEvent {
     RolledBack {
         index: usize,
         note: Option<String>,
+    },
+    /// Pod Security admission predicted for the pod (or the pods a workload creates) at the
+    /// policy version the server uses for its namespace; sent after the first wave, before
+    /// the objects' dry-run results (which are the server's own verdict).
+    PodSecurity {
+        check: PodSecurityCheck,
     },
     /// Could not be deleted: it is left behind.
     RollbackFailed {
@@ -663,13 +671,16 @@ fn path_of(client: &kube::Client, object: &Object) -> String {
     })
 }
 
-/// resourceVersion if the object exists.
-async fn existing(client: &kube::Client, object: &Object) -> Result<Option<String>, kube::Error> {
+/// The object's metadata if it exists (resourceVersion; labels, for a Namespace).
+async fn existing(
+    client: &kube::Client,
+    object: &Object,
+) -> Result<Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>, kube::Error> {
     typed!(client, object, |api, k| {
         let _ = k;
         api.get_metadata_opt(object.name())
             .await
-            .map(|o| o.map(|m| m.metadata.resource_version.unwrap_or_default()))
+            .map(|o| o.map(|m| m.metadata))
     })
 }
 
@@ -714,7 +725,7 @@ fn connection_error(err: &kube::Error) -> Option<super::ClusterError> {
     };
     matches!(
         classified,
-        E::Unreachable { .. } | E::Tls { .. } | E::Unauthorized { .. }
+        E::Unreachable { .. } | E::Tls { .. } | E::Unauthorized { .. } | E::Credentials { .. }
     )
     .then_some(classified)
 }
@@ -1090,13 +1101,26 @@ async fn run(s: &Shared<'_>, opts: &ApplyOptions) -> Result<ApplyReport, ApplyEr
     s.send(ApplyEvent::Stage {
         stage: Stage::DryRun,
     });
-    let checks = join_all((0..n).map(|index| async move {
+    let objects = join_all((0..n).map(|index| async move {
         s.send(ApplyEvent::DryRunStarted { index });
         let object = s.object(index);
         let (before, dry) = futures::join!(existing(&s.client, object), s.dry_run(index));
         (before, dry)
-    }))
-    .await;
+    }));
+    // In the same wave: what Pod Security admission needs to be predicted.
+    let (checks, admission) = futures::join!(objects, admission_facts(s));
+    if let Some(check) = pod_security(s, &checks, admission) {
+        s.send(ApplyEvent::PodSecurity { check });
+    }
+    let checks: Vec<_> = checks
+        .into_iter()
+        .map(|(before, dry)| {
+            (
+                before.map(|m| m.map(|m| m.resource_version.unwrap_or_default())),
+                dry,
+            )
+        })
+        .collect();
     // The first wave is also the connection check: a failure of the connection itself is one
     // error, not one per object.
     let connection_failure = checks.iter().find_map(|(exists, dry)| {
@@ -1234,6 +1258,99 @@ async fn run(s: &Shared<'_>, opts: &ApplyOptions) -> Result<ApplyReport, ApplyEr
         _ => None,
     };
     Ok(report(s, false, pod))
+}
+
+/// The pod of the plan and its namespace (None: the plan has no pod).
+fn pod_target(plan: &ApplyPlan) -> Option<(usize, String)> {
+    let index = plan.pod_index()?;
+    let ns = plan.objects[index]
+        .namespace()
+        .unwrap_or(&plan.namespace)
+        .to_string();
+    Some((index, ns))
+}
+
+/// The Namespace object of the plan named `ns`.
+fn plan_namespace(plan: &ApplyPlan, ns: &str) -> Option<usize> {
+    plan.objects
+        .iter()
+        .position(|o| matches!(o, Object::Namespace(_)) && o.name() == ns)
+}
+
+type NamespaceRead = Option<Result<Option<kube::core::PartialObjectMeta<Namespace>>, kube::Error>>;
+/// `GET /version` and the namespace read (see [`admission_facts`]).
+type AdmissionFacts = (
+    Result<k8s_openapi::apimachinery::pkg::version::Info, kube::Error>,
+    NamespaceRead,
+);
+/// An object's existence check (its metadata) and dry-run, from the first wave.
+type FirstWave = (
+    Result<Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>, kube::Error>,
+    Result<Vec<String>, kube::Error>,
+);
+
+/// `GET /version`, and the pod's namespace's metadata unless the plan has that Namespace (its
+/// existence check reads it already). Nothing without a pod.
+async fn admission_facts(s: &Shared<'_>) -> Option<AdmissionFacts> {
+    let (_, ns) = pod_target(s.plan)?;
+    let read_namespace = async {
+        match plan_namespace(s.plan, &ns) {
+            Some(_) => None,
+            None => Some(
+                Api::<Namespace>::all(s.client.clone())
+                    .get_metadata_opt(&ns)
+                    .await,
+            ),
+        }
+    };
+    let (version, namespace) = futures::join!(s.client.apiserver_version(), read_namespace);
+    Some((version, namespace))
+}
+
+/// The prediction from the first wave's answers (see [`super::admission`]).
+fn pod_security(
+    s: &Shared<'_>,
+    checks: &[FirstWave],
+    facts: Option<AdmissionFacts>,
+) -> Option<PodSecurityCheck> {
+    let (index, ns) = pod_target(s.plan)?;
+    let (version, namespace) = facts?;
+    let server = version
+        .ok()
+        .and_then(|v| ServerVersion::parse(&v.git_version, &v.major, &v.minor));
+    let labels = match plan_namespace(s.plan, &ns) {
+        // After a server-side apply the namespace has the labels it had, with the plan's on
+        // top of them.
+        Some(i) => {
+            let before = match checks.get(i).map(|c| &c.0) {
+                Some(Ok(Some(meta))) => Some(meta.labels.clone().unwrap_or_default()),
+                Some(Ok(None)) => Some(Default::default()),
+                _ => None,
+            };
+            before.map(|mut labels| {
+                if let Object::Namespace(object) = s.object(i) {
+                    labels.extend(object.metadata.labels.clone().unwrap_or_default());
+                }
+                labels
+            })
+        }
+        None => match namespace {
+            Some(Ok(Some(meta))) => Some(meta.metadata.labels.unwrap_or_default()),
+            _ => None,
+        },
+    };
+    let object = s.object(index);
+    let pod = match object {
+        Object::Pod(pod) => pod.clone(),
+        other => workload::controller_pod(other)?,
+    };
+    Some(PodSecurityCheck::judge(
+        object.reference(),
+        &pod,
+        &ns,
+        labels,
+        server.as_ref(),
+    ))
 }
 
 fn report(s: &Shared<'_>, dry_run: bool, pod: Option<PodStatus>) -> ApplyReport {

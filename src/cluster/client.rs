@@ -6,9 +6,10 @@ use std::time::Duration;
 use kube::client::ConfigExt as _;
 use tower::ServiceBuilder;
 
-use super::context::{self, ContextInfo};
+use super::context::{self, ContextInfo, READ_TIMEOUT};
+use super::credentials::{self, Credentials};
 use super::error::ClusterError;
-use super::transport::{self, Names, RequestTrace, Transport};
+use super::transport::{self, Names, RequestTrace, Transport, TransportOptions};
 use super::warnings::WarningLog;
 use crate::cli::ClusterArgs;
 
@@ -24,9 +25,36 @@ pub struct Connection {
     pub warnings: WarningLog,
     /// Every connection and request of `client`, for counting round trips.
     pub trace: RequestTrace,
-    /// The context's own config, for the requests `client` cannot make: an exec is a WebSocket,
-    /// an HTTP/1.1 upgrade, and the API server answers "Upgrade request required" over HTTP/2.
-    pub upgrade_config: kube::Config,
+    /// A client for the requests `client` cannot make: an exec is a WebSocket, an HTTP/1.1
+    /// upgrade, and the API server answers "Upgrade request required" over HTTP/2. The same
+    /// TLS set-up and credentials over HTTP/1.1 connections of its own (with the same read
+    /// timeout).
+    pub upgrade_client: kube::Client,
+    /// The credentials podwiz fetches itself (exec plugin, token file), shared by both
+    /// clients; None when the kubeconfig's are sent as they are.
+    pub credentials: Option<Credentials>,
+}
+
+/// How [`build_with`] builds a connection.
+#[derive(Clone, Debug)]
+pub struct BuildOptions {
+    /// See [`TransportOptions::read_timeout`]; default [`READ_TIMEOUT`].
+    pub read_timeout: Duration,
+    /// How long a `tokenFile`'s token is used before the file is read again; default
+    /// [`credentials::TOKEN_FILE_PERIOD`] (a minute, as client-go).
+    pub token_file_period: Duration,
+    /// Longest run of a non-interactive exec plugin; default [`credentials::EXEC_TIMEOUT`].
+    pub exec_timeout: Duration,
+}
+
+impl Default for BuildOptions {
+    fn default() -> BuildOptions {
+        BuildOptions {
+            read_timeout: READ_TIMEOUT,
+            token_file_period: credentials::TOKEN_FILE_PERIOD,
+            exec_timeout: credentials::EXEC_TIMEOUT,
+        }
+    }
 }
 
 impl std::fmt::Debug for Connection {
@@ -68,6 +96,16 @@ pub async fn connect_with(
     config: kube::Config,
 ) -> Result<Connection, ClusterError> {
     let conn = build(info, config)?;
+    // An exec plugin runs before the probe's clock starts: it has a timeout of its own, and
+    // may be waiting for a person to log in.
+    if let Some(credentials) = &conn.credentials {
+        credentials
+            .current()
+            .await
+            .map_err(|e| ClusterError::Credentials {
+                reason: e.to_string(),
+            })?;
+    }
     match tokio::time::timeout(PROBE_TIMEOUT, conn.client.apiserver_version()).await {
         Ok(Ok(_)) => Ok(conn),
         Ok(Err(err)) => Err(conn.error(err, "get", "version", None)),
@@ -78,11 +116,21 @@ pub async fn connect_with(
     }
 }
 
-/// Builds the client without any request (no network; an exec credential plugin runs here).
+/// Builds the client without any request (no network; an exec credential plugin runs with the
+/// first request, a token file is read then).
 ///
 /// The stack is kube's own (base URI, credentials, impersonation headers) over a
 /// [`Transport`] instead of kube's HTTP/1.1 connector.
 pub fn build(info: ContextInfo, config: kube::Config) -> Result<Connection, ClusterError> {
+    build_with(info, config, &BuildOptions::default())
+}
+
+/// [`build`] with [`BuildOptions`].
+pub fn build_with(
+    info: ContextInfo,
+    config: kube::Config,
+    options: &BuildOptions,
+) -> Result<Connection, ClusterError> {
     let client_error = |reason: String| ClusterError::Client {
         server: info.server.clone(),
         reason,
@@ -114,16 +162,37 @@ pub fn build(info: ContextInfo, config: kube::Config) -> Result<Connection, Clus
     } else {
         None
     };
-    let trace = RequestTrace::default();
-    let transport = Transport::new(
-        &config.cluster_url,
-        config.tls_server_name.as_deref(),
-        tls,
-        names,
-        trace.clone(),
+    let credentials = credentials::source_of(
+        &config.auth_info,
+        options.token_file_period,
+        options.exec_timeout,
     )
-    .map_err(|why| client_error(format!("cluster \"{}\": {why}", info.cluster)))?;
-    let auth = config.auth_layer().map_err(|e| {
+    .map_err(|(field, why)| client_error(format!("user \"{}\": {field}: {why}", info.user)))?
+    .map(|source| Credentials::new(&info.user, source));
+    let trace = RequestTrace::default();
+    let transport_with = |trace: RequestTrace, http1_only: bool| {
+        Transport::new(
+            &config.cluster_url,
+            config.tls_server_name.as_deref(),
+            tls.clone(),
+            names.clone(),
+            trace,
+            TransportOptions {
+                credentials: credentials.clone(),
+                read_timeout: options.read_timeout,
+                http1_only,
+            },
+        )
+        .map_err(|why| client_error(format!("cluster \"{}\": {why}", info.cluster)))
+    };
+    let transport = transport_with(trace.clone(), false)?;
+    let upgrade_transport = transport_with(RequestTrace::default(), true)?;
+    // tokenFile and exec are podwiz's (credentials above): kube would read the file untrimmed
+    // and run the plugin itself, keeping a certificate it prints to its own connector.
+    let mut kube_auth = config.clone();
+    kube_auth.auth_info.token_file = None;
+    kube_auth.auth_info.exec = None;
+    let auth = kube_auth.auth_layer().map_err(|e| {
         client_error(format!(
             "credentials of user \"{}\": {}",
             info.user,
@@ -137,17 +206,29 @@ pub fn build(info: ContextInfo, config: kube::Config) -> Result<Connection, Clus
     let service = ServiceBuilder::new()
         .layer(config.base_uri_layer())
         .option_layer(auth)
-        .layer(headers)
+        .layer(headers.clone())
         .service(transport);
     let client = kube::client::ClientBuilder::new(service, config.default_namespace.clone())
         .with_layer(&warnings.layer())
         .build();
+    // kube's AuthLayer is not Clone: a second one (no plugin runs for it, see above).
+    let upgrade_auth = kube_auth
+        .auth_layer()
+        .map_err(|e| client_error(format!("credentials of user \"{}\": {e}", info.user)))?;
+    let upgrade_service = ServiceBuilder::new()
+        .layer(config.base_uri_layer())
+        .option_layer(upgrade_auth)
+        .layer(headers)
+        .service(upgrade_transport);
+    let upgrade_client =
+        kube::client::ClientBuilder::new(upgrade_service, config.default_namespace.clone()).build();
     Ok(Connection {
         info,
         client,
         warnings,
         trace,
-        upgrade_config: config,
+        upgrade_client,
+        credentials,
     })
 }
 

@@ -490,7 +490,6 @@ fn select(
     // Every value kubectl would read is checked here, where the file that set it is known, so
     // that a bad one is reported as `FILE: user "x": FIELD: why` before any connection.
     let cluster_file = Origins::of(&origins.clusters, &cluster_name, sources);
-    let mut token_from_file: Option<String> = None;
     let cluster_entry = format!("cluster \"{cluster_name}\"");
     match server.parse::<http::Uri>() {
         Ok(uri) if matches!(uri.scheme_str(), Some("https" | "http")) && uri.host().is_some() => {}
@@ -526,40 +525,18 @@ fn select(
         if auth.token.is_none()
             && let Some(path) = auth.token_file.as_deref().filter(|p| !p.is_empty())
         {
-            match std::fs::read_to_string(path) {
-                Ok(t) if t.trim().is_empty() => {
-                    return Err(field_error(
-                        user_file,
-                        &user_entry,
-                        "tokenFile",
-                        &format!("{path} is empty"),
-                    ));
-                }
-                // client-go trims the file (a token written with `echo` ends in a newline);
-                // kube sends it as is, which is no valid header. Read once, trimmed: podwiz
-                // lives shorter than a projected token (kubelet rotates at 80% of its life,
-                // and the old one stays valid until it expires).
-                Ok(t) => token_from_file = Some(t.trim().to_string()),
-                Err(e) => {
-                    return Err(field_error(
-                        user_file,
-                        &user_entry,
-                        "tokenFile",
-                        &format!("cannot read {path}: {e}"),
-                    ));
-                }
-            }
+            // Readable, bounded, not empty: podwiz reads it again while it runs
+            // (super::credentials, as client-go: projected tokens rotate).
+            super::credentials::read_token_file(Path::new(path))
+                .map_err(|why| field_error(user_file.clone(), &user_entry, "tokenFile", &why))?;
         }
-        if let Some(exec) = &auth.exec
-            && exec.command.as_deref().is_none_or(str::is_empty)
-        {
-            return Err(field_error(
-                user_file,
-                &user_entry,
-                "exec.command",
-                "missing",
-            ));
-        }
+        // The exec entry, checked as podwiz will run it (when it is the user's credential).
+        super::credentials::source_of(
+            auth,
+            super::credentials::TOKEN_FILE_PERIOD,
+            super::credentials::EXEC_TIMEOUT,
+        )
+        .map_err(|(field, why)| field_error(user_file, &user_entry, field, &why))?;
     } else if !user.is_empty() {
         return Err(invalid(format!(
             "context \"{name}\" refers to user \"{user}\", which is not defined"
@@ -580,10 +557,6 @@ fn select(
     let mut config =
         futures::executor::block_on(kube::Config::from_custom_kubeconfig(kc, &options))
             .map_err(|e| invalid(format!("context \"{name}\": {}", kube_reason(&e))))?;
-    if let Some(token) = token_from_file {
-        config.auth_info.token = Some(token.into());
-        config.auth_info.token_file = None;
-    }
     config.default_namespace = namespace.clone();
     config.connect_timeout = Some(CONNECT_TIMEOUT);
     config.read_timeout = Some(READ_TIMEOUT);

@@ -23,7 +23,8 @@ use crate::security::pss::{self, Level, PolicyVersion};
 pub const FUSE_RESOURCES: [&str; 2] = ["squat.ai/fuse", "github.com/fuse"];
 /// The API group whose presence means OpenShift.
 pub const OPENSHIFT_GROUP: &str = "security.openshift.io";
-const PSA_PREFIX: &str = "pod-security.kubernetes.io/";
+/// The prefix of the Pod Security admission labels of a namespace.
+pub const PSA_PREFIX: &str = "pod-security.kubernetes.io/";
 
 // ---------------------------------------------------------------------------------------------
 // Facts
@@ -867,6 +868,7 @@ pub async fn gather(conn: &Connection, only: Option<Mode>) -> Result<ClusterFact
             ClusterError::Unreachable { .. }
                 | ClusterError::Tls { .. }
                 | ClusterError::Unauthorized { .. }
+                | ClusterError::Credentials { .. }
         )
     };
 

@@ -52,6 +52,10 @@ pub enum ClusterError {
         server: Option<String>,
         reason: String,
     },
+    /// The exec credential plugin or the token file of the user gave no credential; `reason`
+    /// names the user (and the plugin's command).
+    #[error("{reason}")]
+    Credentials { reason: String },
     /// 401: the credentials were not accepted.
     #[error(
         "unauthorized: the API server{} rejected the credentials{} (401); log in again or check the kubeconfig user",
@@ -243,6 +247,15 @@ fn classify_transport(
                 super::transport::TransportError::Tls { message, .. } => ClusterError::Tls {
                     server: None,
                     reason: one_line(message),
+                },
+                super::transport::TransportError::Credentials(reason) => {
+                    ClusterError::Credentials {
+                        reason: one_line(reason),
+                    }
+                }
+                super::transport::TransportError::Silent(reason) => ClusterError::Unreachable {
+                    server: None,
+                    reason: one_line(reason),
                 },
             };
         }

@@ -2,10 +2,12 @@
 //! act on, and `doctor` (what works on this cluster). Async; nothing here blocks a UI thread
 //! except [`context::load`], which only reads local files.
 
+pub mod admission;
 pub mod advice;
 pub mod apply;
 pub mod client;
 pub mod context;
+pub mod credentials;
 pub mod doctor;
 pub mod error;
 pub mod fetch;

@@ -46,6 +46,7 @@ use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
 use super::context::{CONNECT_TIMEOUT, READ_TIMEOUT};
+use super::credentials::{Credential, Credentials};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -68,6 +69,12 @@ pub enum TransportError {
     /// TLS failed; `client_side`: the problem is podwiz's own certificate or key.
     #[error("{message}")]
     Tls { message: String, client_side: bool },
+    /// No credential: the exec plugin or the token file failed (the text names the user).
+    #[error("{0}")]
+    Credentials(String),
+    /// The server sent nothing for the read timeout.
+    #[error("{0}")]
+    Silent(String),
 }
 
 // ---- TLS configuration -----------------------------------------------------------------------
@@ -521,11 +528,20 @@ struct Endpoint {
     server_name: ServerName<'static>,
 }
 
+/// The number of the exec credential whose client certificate a connection presented (0: the
+/// kubeconfig's own, or none). A new certificate needs a new connection: the certificate is
+/// sent in the TLS handshake only.
+type IdentityGeneration = u64;
+
 enum State {
     Idle,
-    H2(http2::SendRequest<Body>),
-    /// The server did not offer h2 (or plain http): a pooled HTTP/1.1 client.
-    H1(Box<hyper_util::client::legacy::Client<Dialer, Body>>),
+    H2(http2::SendRequest<Body>, IdentityGeneration),
+    /// The server did not offer h2 (or plain http, or an upgrade client): a pooled HTTP/1.1
+    /// client.
+    H1(
+        Box<hyper_util::client::legacy::Client<Dialer, Body>>,
+        IdentityGeneration,
+    ),
     /// The last dial failed at this instant; requests that waited for it get its error.
     Failed(Instant, TransportError),
 }
@@ -536,6 +552,31 @@ struct Inner {
     names: Names,
     state: tokio::sync::Mutex<State>,
     trace: RequestTrace,
+    options: TransportOptions,
+}
+
+/// What a [`Transport`] does besides connecting.
+#[derive(Clone, Debug)]
+pub struct TransportOptions {
+    /// Credentials fetched by podwiz (exec plugin, token file): their token goes into requests
+    /// without an `Authorization` header, their client certificate into the TLS handshake.
+    pub credentials: Option<Credentials>,
+    /// The longest the server may stay silent: HTTP/2 pings every half of it and gives up
+    /// after the other half without an answer; HTTP/1.1 fails a read that waited this long
+    /// since the last byte read or written.
+    pub read_timeout: Duration,
+    /// HTTP/1.1 only (ALPN `http/1.1`): for requests that upgrade the connection (exec).
+    pub http1_only: bool,
+}
+
+impl Default for TransportOptions {
+    fn default() -> TransportOptions {
+        TransportOptions {
+            credentials: None,
+            read_timeout: READ_TIMEOUT,
+            http1_only: false,
+        }
+    }
 }
 
 /// A tower service sending kube's requests over one multiplexed connection (see the module
@@ -555,6 +596,7 @@ impl Transport {
         tls: Option<ClientConfig>,
         names: Names,
         trace: RequestTrace,
+        options: TransportOptions,
     ) -> Result<Transport, String> {
         let https = match cluster_url.scheme_str() {
             Some("https") => true,
@@ -595,6 +637,7 @@ impl Transport {
                 names,
                 state: tokio::sync::Mutex::new(State::Idle),
                 trace,
+                options,
             }),
         })
     }
@@ -607,8 +650,13 @@ impl Transport {
         }
     }
 
-    /// TCP connect, then TLS (ALPN `protocols`). Returns the stream and whether h2 was agreed.
-    async fn dial(&self, protocols: &[&[u8]]) -> Result<(Stream, bool), TransportError> {
+    /// TCP connect, then TLS (ALPN `protocols`; `identity`: the client certificate of an exec
+    /// credential instead of the kubeconfig's). Returns the stream and whether h2 was agreed.
+    async fn dial(
+        &self,
+        protocols: &[&[u8]],
+        identity: Option<&Arc<CertifiedKey>>,
+    ) -> Result<(Stream, bool), TransportError> {
         let ep = &self.inner.endpoint;
         self.inner.trace.dialed();
         let addr = format!("{}:{}", ep.host, ep.port);
@@ -635,6 +683,10 @@ impl Transport {
         };
         let mut config = (**tls).clone();
         config.alpn_protocols = protocols.iter().map(|p| p.to_vec()).collect();
+        if let Some(key) = identity {
+            config.client_auth_cert_resolver =
+                Arc::new(rustls::sign::SingleCertAndKey::from(key.clone()));
+        }
         let connector = TlsConnector::from(Arc::new(config));
         let handshake = connector.connect(ep.server_name.clone(), tcp);
         let stream = match tokio::time::timeout(CONNECT_TIMEOUT, handshake).await {
@@ -661,20 +713,27 @@ impl Transport {
 
     /// The connection to send on: the existing one, or a new one (dialed once for every
     /// request waiting at that time).
-    async fn route(&self, started: Instant) -> Result<Route, TransportError> {
+    async fn route(
+        &self,
+        started: Instant,
+        identity: Option<(IdentityGeneration, &Arc<CertifiedKey>)>,
+    ) -> Result<Route, TransportError> {
+        let wanted = identity.map(|(g, _)| g).unwrap_or(0);
         let mut state = self.inner.state.lock().await;
         match &*state {
-            State::H2(sender) if !sender.is_closed() => return Ok(Route::H2(sender.clone())),
-            State::H1(client) => return Ok(Route::H1(client.clone())),
+            State::H2(sender, g) if !sender.is_closed() && *g == wanted => {
+                return Ok(Route::H2(sender.clone()));
+            }
+            State::H1(client, g) if *g == wanted => return Ok(Route::H1(client.clone())),
             State::Failed(at, err) if *at >= started => return Err(err.clone()),
             _ => {}
         }
-        let result = self.open().await;
+        let result = self.open(identity.map(|(_, key)| key.clone())).await;
         match result {
             Ok(route) => {
                 *state = match &route {
-                    Route::H2(s) => State::H2(s.clone()),
-                    Route::H1(c) => State::H1(c.clone()),
+                    Route::H2(s) => State::H2(s.clone(), wanted),
+                    Route::H1(c) => State::H1(c.clone(), wanted),
                 };
                 Ok(route)
             }
@@ -685,16 +744,20 @@ impl Transport {
         }
     }
 
-    async fn open(&self) -> Result<Route, TransportError> {
-        let (stream, h2) = self.dial(&[b"h2", b"http/1.1"]).await?;
+    async fn open(&self, identity: Option<Arc<CertifiedKey>>) -> Result<Route, TransportError> {
+        let read_timeout = self.inner.options.read_timeout;
+        if self.inner.options.http1_only {
+            return Ok(Route::H1(Box::new(self.http1_client(identity))));
+        }
+        let (stream, h2) = self.dial(&[b"h2", b"http/1.1"], identity.as_ref()).await?;
         if h2 {
             let mut builder = http2::Builder::new(TokioExecutor::new());
             builder
                 .timer(TokioTimer::new())
-                // A server that stops answering is noticed within READ_TIMEOUT, also while a
-                // watch is silent.
-                .keep_alive_interval(READ_TIMEOUT / 2)
-                .keep_alive_timeout(READ_TIMEOUT / 2)
+                // A server that stops answering is noticed within the read timeout, also while
+                // a watch is silent.
+                .keep_alive_interval(read_timeout / 2)
+                .keep_alive_timeout(read_timeout / 2)
                 .keep_alive_while_idle(false);
             let (sender, connection) = builder
                 .handshake(TokioIo::new(stream))
@@ -708,10 +771,18 @@ impl Transport {
         }
         // No h2: HTTP/1.1 with a pool of connections of its own (this one is dropped).
         drop(stream);
-        let client = hyper_util::client::legacy::Builder::new(TokioExecutor::new())
+        Ok(Route::H1(Box::new(self.http1_client(identity))))
+    }
+
+    /// A pooled HTTP/1.1 client whose connections present `identity` (else the kubeconfig's
+    /// client certificate) and time out reads after [`TransportOptions::read_timeout`].
+    fn http1_client(
+        &self,
+        identity: Option<Arc<CertifiedKey>>,
+    ) -> hyper_util::client::legacy::Client<Dialer, Body> {
+        hyper_util::client::legacy::Builder::new(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(90))
-            .build(Dialer(self.clone()));
-        Ok(Route::H1(Box::new(client)))
+            .build(Dialer(self.clone(), identity))
     }
 
     /// A hyper error as a [`TransportError`] when TLS is behind it, else unchanged.
@@ -729,13 +800,21 @@ impl Transport {
             None => format!("{} {}", req.method(), req.uri().path()),
         };
         let index = self.inner.trace.sent(line);
-        let result = match self.route(started).await? {
+        let mut req = req;
+        let credential = self.credential(&mut req).await?;
+        let identity = credential
+            .as_ref()
+            .and_then(|c| c.identity.as_ref().map(|key| (c.generation, key)));
+        let result = match self.route(started, identity).await? {
             Route::H2(mut sender) => {
                 sender.ready().await.map_err(|e| self.wrap(e))?;
                 sender.send_request(req).await.map_err(|e| self.wrap(e))
             }
             Route::H1(client) => client.request(req).await.map_err(|e| {
                 let err: &(dyn std::error::Error + 'static) = &e;
+                if let Some(silent) = find_silence(err) {
+                    return Box::new(silent) as BoxError;
+                }
                 match find_rustls_error(err) {
                     Some(r) => {
                         Box::new(describe_tls(r, &self.inner.names, &self.server_name_text()))
@@ -745,14 +824,51 @@ impl Transport {
                 }
             }),
         };
-        if result.is_ok() {
+        if let Ok(response) = &result {
             self.inner.trace.answered(index);
+            // client-go: a 401 to a request that carried the plugin's token makes the next
+            // request fetch a new one (the request itself is not repeated).
+            if response.status() == http::StatusCode::UNAUTHORIZED
+                && let (Some(credentials), Some(credential)) =
+                    (&self.inner.options.credentials, &credential)
+                && credential.token.is_some()
+            {
+                credentials.rejected(credential.generation).await;
+            }
         }
         result
     }
 
-    /// hyper errors stay hyper errors (kube classifies them) unless TLS is behind them.
+    /// The fetched credential for this request (None: the kubeconfig's own, if any); its token
+    /// goes into `req` unless the request already carries an `Authorization` header.
+    async fn credential(
+        &self,
+        req: &mut Request<Body>,
+    ) -> Result<Option<Arc<Credential>>, BoxError> {
+        let Some(credentials) = &self.inner.options.credentials else {
+            return Ok(None);
+        };
+        let credential = credentials
+            .current()
+            .await
+            .map_err(|e| Box::new(TransportError::Credentials(e.to_string())) as BoxError)?;
+        if let Some(token) = &credential.token
+            && !req.headers().contains_key(http::header::AUTHORIZATION)
+            && let Some(value) = super::credentials::bearer(token)
+        {
+            req.headers_mut().insert(http::header::AUTHORIZATION, value);
+        }
+        Ok(Some(credential))
+    }
+
+    /// hyper errors stay hyper errors (kube classifies them) unless TLS is behind them, or
+    /// the HTTP/2 keep-alive ping found the server silent (said as the HTTP/1.1 read timeout).
     fn wrap(&self, e: hyper::Error) -> BoxError {
+        if e.is_timeout() {
+            return Box::new(TransportError::Silent(
+                ReadTimeout(self.inner.options.read_timeout).to_string(),
+            ));
+        }
         let err: &(dyn std::error::Error + 'static) = &e;
         match find_rustls_error(err) {
             Some(r) => Box::new(describe_tls(r, &self.inner.names, &self.server_name_text())),
@@ -793,9 +909,10 @@ impl tower::Service<Request<Body>> for Transport {
     }
 }
 
-/// The connector of the HTTP/1.1 fallback: the same TCP + TLS set-up, ALPN `http/1.1` only.
+/// The connector of the HTTP/1.1 fallback: the same TCP + TLS set-up, ALPN `http/1.1` only,
+/// with the client certificate of an exec credential if there is one.
 #[derive(Clone)]
-struct Dialer(Transport);
+struct Dialer(Transport, Option<Arc<CertifiedKey>>);
 
 impl tower::Service<Uri> for Dialer {
     type Response = Io;
@@ -808,9 +925,14 @@ impl tower::Service<Uri> for Dialer {
 
     fn call(&mut self, _uri: Uri) -> Self::Future {
         let transport = self.0.clone();
+        let identity = self.1.clone();
         Box::pin(async move {
-            let (stream, _) = transport.dial(&[b"http/1.1"]).await?;
-            Ok(Io(TokioIo::new(stream)))
+            let (stream, _) = transport.dial(&[b"http/1.1"], identity.as_ref()).await?;
+            Ok(Io {
+                io: TokioIo::new(stream),
+                read_timeout: transport.inner.options.read_timeout,
+                silence: None,
+            })
         })
     }
 }
@@ -821,8 +943,38 @@ pub enum Stream {
     Tls(Box<TlsStream<TcpStream>>),
 }
 
-/// A [`Stream`] as hyper's legacy client wants it.
-pub struct Io(TokioIo<Stream>);
+/// A [`Stream`] as hyper's legacy client wants it, with a read timeout: a read fails when
+/// nothing was read or written for `read_timeout` (a request written starts the clock again,
+/// so the time a connection sat idle in the pool does not count against its next answer).
+/// After an upgrade (exec) the same holds for the session.
+pub struct Io {
+    io: TokioIo<Stream>,
+    read_timeout: Duration,
+    /// Running while a read waits.
+    silence: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+/// The I/O error of a read that waited [`TransportOptions::read_timeout`].
+#[derive(Debug, thiserror::Error)]
+#[error("no answer for {} s (read timeout)", .0.as_secs())]
+struct ReadTimeout(Duration);
+
+/// The [`ReadTimeout`] in `err`'s source chain, as a [`TransportError`].
+fn find_silence(err: &(dyn std::error::Error + 'static)) -> Option<TransportError> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && let Some(t) = io.get_ref().and_then(|i| i.downcast_ref::<ReadTimeout>())
+        {
+            return Some(TransportError::Silent(t.to_string()));
+        }
+        if let Some(t) = e.downcast_ref::<ReadTimeout>() {
+            return Some(TransportError::Silent(t.to_string()));
+        }
+        cur = e.source();
+    }
+    None
+}
 
 impl LegacyConnection for Io {
     fn connected(&self) -> Connected {
@@ -836,7 +988,29 @@ impl hyper::rt::Read for Io {
         cx: &mut Context<'_>,
         buf: hyper::rt::ReadBufCursor<'_>,
     ) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.get_mut().0).poll_read(cx, buf)
+        let this = self.get_mut();
+        match Pin::new(&mut this.io).poll_read(cx, buf) {
+            Poll::Ready(r) => {
+                this.silence = None;
+                Poll::Ready(r)
+            }
+            Poll::Pending => {
+                let timeout = this.read_timeout;
+                let silence = this
+                    .silence
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+                match silence.as_mut().poll(cx) {
+                    Poll::Ready(()) => {
+                        this.silence = None;
+                        Poll::Ready(Err(std::io::Error::new(
+                            std::io::ErrorKind::TimedOut,
+                            ReadTimeout(timeout),
+                        )))
+                    }
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
     }
 }
 
@@ -846,15 +1020,28 @@ impl hyper::rt::Write for Io {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.get_mut().0).poll_write(cx, buf)
+        let this = self.get_mut();
+        let written = Pin::new(&mut this.io).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = &written
+            && *n > 0
+        {
+            // A request went out: its answer gets the whole read timeout. The timer is moved,
+            // not dropped: a read may be waiting already, and nothing else would wake it.
+            if let Some(silence) = this.silence.as_mut() {
+                silence
+                    .as_mut()
+                    .reset(tokio::time::Instant::now() + this.read_timeout);
+            }
+        }
+        written
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.get_mut().0).poll_flush(cx)
+        Pin::new(&mut self.get_mut().io).poll_flush(cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.get_mut().0).poll_shutdown(cx)
+        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
     }
 }
 

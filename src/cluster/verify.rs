@@ -705,10 +705,7 @@ async fn smoke(
     // connection's HTTP/2 client cannot. Both front doors come through here.
     let client = match exec_client {
         Some(client) => client.clone(),
-        None => match kube::Client::try_from(conn.upgrade_config.clone()) {
-            Ok(client) => client,
-            Err(e) => return exec_error(format!("client for the exec: {e}")),
-        },
+        None => conn.upgrade_client.clone(),
     };
     let pods: Api<Pod> = Api::namespaced(client, &target.namespace);
     let mut attached = match pods.exec(&target.pod, ["sh", "-c", &script], &params).await {

@@ -265,6 +265,7 @@ pub fn event_line(plan: &ApplyPlan, event: &ApplyEvent) -> Option<String> {
             "  LEFT BEHIND {}: could not delete it: {message}",
             label(index)
         ),
+        ApplyEvent::PodSecurity { check } => format!("  {}", check.describe()),
         ApplyEvent::PodPhase { status } => {
             if status.final_ && status.timed_out {
                 return None; // printed by the summary

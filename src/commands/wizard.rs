@@ -24,5 +24,7 @@ pub fn run(args: &TuiArgs) -> anyhow::Result<ExitCode> {
         )
         .into());
     }
+    // The wizard's terminal is in raw mode: an exec credential plugin must not prompt on it.
+    crate::cluster::credentials::forbid_interactive();
     tui::run(theme, args)
 }

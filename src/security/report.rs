@@ -250,7 +250,20 @@ pub struct Price {
 pub fn apply_risk(objects: &[Object]) -> String {
     // The Pod, or the pod template of the Job, Deployment, StatefulSet or CronJob that runs it
     // (a `--kind job` bundle or a rewritten Deployment has no Pod object of its own).
-    let pod = objects.iter().find_map(template_pod);
+    let workload = objects.iter().find_map(template_pod);
+    // A DaemonSet is the cluster add-on of a podwiz bundle, unless it is all there is (the
+    // rewrite of someone's own DaemonSet): then it is the pod.
+    let own_daemonset = workload.is_none();
+    let pod = workload.or_else(|| {
+        objects.iter().find_map(|o| match o {
+            Object::DaemonSet(ds) => Some(Pod {
+                metadata: ds.spec.template.metadata.clone().unwrap_or_default(),
+                spec: ds.spec.template.spec.clone(),
+                status: None,
+            }),
+            _ => None,
+        })
+    });
     let mut out = match pod.as_ref().map(Facts::of_pod) {
         Some(f) if f.privileged => "privileged pod: root on the node".to_string(),
         Some(f) if f.socket => {
@@ -263,7 +276,7 @@ pub fn apply_risk(objects: &[Object]) -> String {
         Some(_) => "unprivileged non-root pod: an escape is not root on the node".to_string(),
         None => "no pod".to_string(),
     };
-    for object in objects {
+    for object in objects.iter().filter(|_| !own_daemonset) {
         if let Object::DaemonSet(ds) = object {
             let template = &ds.spec.template;
             let level = pss::evaluate(
@@ -431,5 +444,16 @@ mod tests {
         }
         let bundle = build(Mode::RootfulPriv, &Options::default()).expect("builds");
         assert!(apply_risk(&bundle.objects()).starts_with("privileged pod: root on the node"));
+        // Someone's own DaemonSet (a rewrite applied from the wizard) is the pod, not an add-on.
+        let no_priv = build(Mode::RootlessNoPriv, &Options::default()).expect("builds");
+        let own: Vec<Object> = no_priv
+            .objects()
+            .into_iter()
+            .filter(|o| matches!(o, Object::DaemonSet(_)))
+            .collect();
+        assert_eq!(own.len(), 1, "the rootless-no-priv bundle has its add-on");
+        let risk = apply_risk(&own);
+        assert!(!risk.contains("cluster add-on"), "{risk}");
+        assert!(!risk.starts_with("no pod"), "{risk}");
     }
 }

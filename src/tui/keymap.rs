@@ -333,7 +333,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[Char('a')],
         label: "apply rewrite",
-        help: "apply the safer rewrite of the object on screen to the current kube context as a new object (server-side dry-run, then a confirmation; an object that exists is not overwritten)",
+        help: "apply the rewrite on screen as a new object (server-side dry-run, then a confirmation)",
         action: Action::Apply,
         contexts: &[C::Manifest],
         hint: true,
@@ -531,6 +531,16 @@ pub fn help_sections() -> Vec<(&'static str, Vec<(String, &'static str)>)> {
             (c.title(), rows)
         })
         .collect()
+}
+
+/// The line of the help screen where `context`'s section starts (each section: its title, one
+/// line per binding, a blank line).
+pub fn section_line(context: Context) -> usize {
+    help_sections()
+        .iter()
+        .take_while(|(title, _)| *title != context.title())
+        .map(|(_, rows)| rows.len() + 2)
+        .sum()
 }
 
 #[cfg(test)]

@@ -629,6 +629,9 @@ pub struct ApplyPanel {
     pub scroll: usize,
     /// `v` after an apply: the verification's progress and result.
     pub verify: Option<VerifyPanel>,
+    /// Pod Security admission predicted at the namespace's policy version (one line, from
+    /// the first wave of the dry-run).
+    pub pod_security: Option<String>,
     /// What to do when the dry-run is refused, when the generic advice (another mode or
     /// namespace) does not fit: the rewrite of someone's own object.
     pub rejected_hint: Option<String>,
@@ -667,6 +670,7 @@ impl ApplyPanel {
             spinner: 0,
             scroll: 0,
             verify: None,
+            pod_security: None,
             rejected_hint: None,
             rewrite: false,
         }
@@ -775,6 +779,8 @@ impl App {
     pub fn for_manifest(theme: Theme, review: ManifestReview) -> App {
         let mut app = App::new(theme);
         app.screen = Screen::Review;
+        // The compare overlay judges the modes at the version the manifest was judged at.
+        app.form.policy_version = Some(review.version);
         app.manifest = Some(review);
         app
     }

@@ -158,7 +158,14 @@ pub fn update(app: &mut App, msg: Msg) -> (bool, Vec<Effect>) {
             }
             _ => false,
         },
-        Msg::ManifestFetched(result) => app.manifest.as_mut().is_some_and(|m| m.fetched(result)),
+        Msg::ManifestFetched(result) => {
+            let changed = app.manifest.as_mut().is_some_and(|m| m.fetched(result));
+            if changed {
+                // A live object is judged at the server's version: the compare overlay too.
+                app.form.policy_version = app.manifest.as_ref().map(|m| m.version);
+            }
+            changed
+        }
         Msg::Tick => match &mut app.apply {
             Some(panel) if panel.in_flight() || panel.verifying() => {
                 panel.spinner = panel.spinner.wrapping_add(1);
@@ -257,11 +264,17 @@ pub fn on_action(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
             return;
         }
         Action::Help => {
+            // The Review of someone's manifest opens help on its own keys (the last section).
+            let from = context(app);
             app.overlay = match app.overlay {
                 Some(Overlay::Help) => None,
                 _ => Some(Overlay::Help),
             };
-            app.help_scroll = 0;
+            app.help_scroll = if from == Context::Manifest {
+                keymap::section_line(from)
+            } else {
+                0
+            };
             return;
         }
         Action::Compare => {
@@ -821,6 +834,19 @@ fn on_apply_key(app: &mut App, action: Action, fx: &mut Vec<Effect>) {
 
 /// `v` on the apply panel: verify the applied pod, once the apply is done.
 fn start_verify(app: &mut App, fx: &mut Vec<Effect>) {
+    // The rewrite of someone's pod: Podman runs in its engine container, which need not be the
+    // first (a CI agent pod starts with the agent).
+    let engine = app
+        .manifest
+        .as_ref()
+        .and_then(|m| m.current())
+        .and_then(|o| {
+            o.report
+                .containers
+                .iter()
+                .find(|c| c.mode.is_some() && !c.init)
+                .map(|c| c.name.clone())
+        });
     let Some(panel) = &mut app.apply else {
         return;
     };
@@ -835,10 +861,13 @@ fn start_verify(app: &mut App, fx: &mut Vec<Effect>) {
         app.status = Some((StatusKind::Info, "verify: already running".into()));
         return;
     }
-    let Some(target) = VerifyTarget::of(&panel.plan) else {
+    let Some(mut target) = VerifyTarget::of(&panel.plan) else {
         app.status = Some((StatusKind::Error, "verify: the bundle has no Pod".into()));
         return;
     };
+    if let (true, Some(engine)) = (panel.rewrite, engine) {
+        target.container = engine;
+    }
     let opts = VerifyOptions {
         exec_client: None,
         wait: verify::VERIFY_WAIT,
@@ -873,6 +902,10 @@ fn on_apply_event(panel: &mut ApplyPanel, event: ApplyEvent) {
         }
         ApplyEvent::PodPhase { status } => {
             panel.pod = Some(status);
+            return;
+        }
+        ApplyEvent::PodSecurity { check } => {
+            panel.pod_security = Some(check.describe());
             return;
         }
         ApplyEvent::DryRunStarted { index } => (index, ObjectState::DryRunning, Vec::new()),

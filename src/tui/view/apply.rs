@@ -73,6 +73,9 @@ pub fn panel_lines(panel: &ApplyPanel, t: &Theme) -> Vec<Line<'static>> {
             lines.push(Line::styled(format!("      ⚠ Warning: {w}"), t.warning));
         }
     }
+    if let Some(line) = &panel.pod_security {
+        lines.push(Line::styled(line.clone(), t.text));
+    }
     lines.push(Line::raw(""));
     let info = &panel.plan.info;
     match panel.phase {
