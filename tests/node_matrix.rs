@@ -620,7 +620,13 @@ fn run_control(node: &Node, c: &Control) -> (Vec<Row>, Vec<String>) {
     let list = json!({"apiVersion": "v1", "kind": "List", "items": objects});
     let pod = pod_name(&bundle);
     let mut problems = Vec::new();
-    let applied = kubectl_stdin(node, &["apply", "-f", "-"], &list.to_string());
+    // Server-side: controls run in parallel and each list carries the fuse device plugin
+    // DaemonSet; a client-side apply reads then creates, and two of them race to AlreadyExists.
+    let applied = kubectl_stdin(
+        node,
+        &["apply", "--server-side", "--force-conflicts", "-f", "-"],
+        &list.to_string(),
+    );
     let running = applied.status.success()
         && node
             .kubectl()
