@@ -165,32 +165,6 @@ fn v1_identity(dir: &Path, user: &str) -> (String, String) {
     (read("v1.crt"), read("v1.key"))
 }
 
-/// A service account token of `default/<name>` (TokenRequest, via kubectl).
-fn service_account_token(name: &str) -> String {
-    let cp = ControlPlane::shared();
-    let out = cp
-        .kubectl_admin()
-        .args(["create", "serviceaccount", name, "-n", "default"])
-        .output()
-        .expect("kubectl create serviceaccount");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() || stderr.contains("already exists"),
-        "{stderr}"
-    );
-    let out = cp
-        .kubectl_admin()
-        .args(["create", "token", name, "-n", "default", "--duration=1h"])
-        .output()
-        .expect("kubectl create token");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 /// An ExecCredential as a plugin prints it.
 fn credential(
     version: &str,
@@ -352,7 +326,7 @@ async fn an_expired_certificate_is_fetched_again_and_a_new_connection_presents_i
 #[tokio::test]
 async fn plugin_printing_a_token_is_run_once_until_it_expires() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let token = service_account_token("exec-token-cached");
+    let token = ControlPlane::shared().service_account_token("exec-token-cached");
     write(
         &dir.path().join("cred.json"),
         &credential(V1, Some(&token), None, Some(FUTURE)),
@@ -374,7 +348,7 @@ async fn plugin_printing_a_token_is_run_once_until_it_expires() {
 #[tokio::test]
 async fn an_expired_token_is_fetched_again_before_the_next_request() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let token = service_account_token("exec-token-expired");
+    let token = ControlPlane::shared().service_account_token("exec-token-expired");
     write(
         &dir.path().join("cred.json"),
         &credential(V1, Some(&token), None, Some(PAST)),
@@ -395,7 +369,7 @@ async fn an_expired_token_is_fetched_again_before_the_next_request() {
 #[tokio::test]
 async fn a_rejected_token_is_fetched_again_after_the_401() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let token = service_account_token("exec-token-401");
+    let token = ControlPlane::shared().service_account_token("exec-token-401");
     write(
         &dir.path().join("cred-1.json"),
         &credential(V1, Some("not-a-valid-token"), None, None),
@@ -569,8 +543,8 @@ fn exec_entries_kubectl_refuses_are_load_errors_naming_file_user_and_field() {
 #[tokio::test]
 async fn a_rotated_token_file_is_read_again() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let first = service_account_token("token-file-first");
-    let second = service_account_token("token-file-second");
+    let first = ControlPlane::shared().service_account_token("token-file-first");
+    let second = ControlPlane::shared().service_account_token("token-file-second");
     let file = dir.path().join("token");
     write(&file, &format!("{first}\n"));
     let path = kubeconfig(dir.path(), "    tokenFile: token\n");
@@ -611,7 +585,7 @@ async fn a_rotated_token_file_is_read_again() {
 #[tokio::test]
 async fn a_token_file_is_not_read_for_every_request() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let token = service_account_token("token-file-cached");
+    let token = ControlPlane::shared().service_account_token("token-file-cached");
     write(&dir.path().join("token"), &token);
     let path = kubeconfig(dir.path(), "    tokenFile: token\n");
     let conn = build(&path, &BuildOptions::default()).expect("build");

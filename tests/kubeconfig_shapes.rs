@@ -365,36 +365,10 @@ async fn x509_v1_keeps_server_verification() {
 
 // ---- tokens ---------------------------------------------------------------------------------
 
-/// A ServiceAccount token of `default/<name>` (the TokenRequest API, via kubectl).
-fn service_account_token(name: &str) -> String {
-    let cp = ControlPlane::shared();
-    let out = cp
-        .kubectl_admin()
-        .args(["create", "serviceaccount", name, "-n", "default"])
-        .output()
-        .expect("kubectl create serviceaccount");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() || stderr.contains("already exists"),
-        "{stderr}"
-    );
-    let out = cp
-        .kubectl_admin()
-        .args(["create", "token", name, "-n", "default", "--duration=1h"])
-        .output()
-        .expect("kubectl create token");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 #[tokio::test]
 async fn token() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let token = service_account_token("shapes-token");
+    let token = ControlPlane::shared().service_account_token("shapes-token");
     let path = write(
         dir.path(),
         "config",
@@ -410,7 +384,7 @@ async fn token() {
 #[tokio::test]
 async fn token_file_relative_to_the_kubeconfig() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let token = service_account_token("shapes-token-file");
+    let token = ControlPlane::shared().service_account_token("shapes-token-file");
     std::fs::create_dir(dir.path().join("secrets")).expect("mkdir");
     write(dir.path(), "secrets/token", &format!("{token}\n"));
     let path = write(
@@ -428,7 +402,7 @@ async fn token_file_relative_to_the_kubeconfig() {
 #[tokio::test]
 async fn exec_credential_plugin() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let token = service_account_token("shapes-exec");
+    let token = ControlPlane::shared().service_account_token("shapes-exec");
     let plugin = write(
         dir.path(),
         "credential-plugin.sh",

@@ -118,6 +118,32 @@ impl ControlPlane {
         cmd
     }
 
+    /// A ServiceAccount token of `default/<name>` (the TokenRequest API, via kubectl; valid
+    /// 1 h). The ServiceAccount is created if missing.
+    pub fn service_account_token(&self, name: &str) -> String {
+        let out = self
+            .kubectl_admin()
+            .args(["create", "serviceaccount", name, "-n", "default"])
+            .output()
+            .expect("kubectl create serviceaccount");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() || stderr.contains("already exists"),
+            "{stderr}"
+        );
+        let out = self
+            .kubectl_admin()
+            .args(["create", "token", name, "-n", "default", "--duration=1h"])
+            .output()
+            .expect("kubectl create token");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
     /// Writes (once per name) a kubeconfig for a client certificate with CN `user` and
     /// O = `groups`, signed by the test CA. Context `<user>@envtest`, namespace `default`.
     pub fn kubeconfig_for(&self, user: &str, groups: &[&str]) -> PathBuf {
